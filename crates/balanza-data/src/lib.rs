@@ -1,0 +1,12 @@
+//! # balanza-data
+//!
+//! The data layer of balanza. It owns the canonical trade-flow table (year, exporter, importer,
+//! product, value, quantity), the readers for the formats analysts download (BACI, UN
+//! Comtrade/WITS, plain CSV and Parquet, gzip-compressed or not), the Parquet dataset that later
+//! commands read, the country table and country groups (the UN LDC list with graduation dates,
+//! M49 regions, set expressions), and the product classifications and concordances (HS, BEC,
+//! end use). Countries, products and years become dense integer ids once, at load.
+//!
+//! It must not know about models: no statistics, estimation or simulation lives here.
+
+pub mod testdata;

@@ -1,0 +1,12 @@
+//! # balanza-report
+//!
+//! The output layer: readable text tables, CSV and JSON rendering of result tables, atomic
+//! file writes (temporary name, then rename), and self-contained HTML reports with charts.
+//!
+//! It must not compute results: it only lays out what other crates computed.
+
+pub mod atomic;
+pub mod table;
+
+pub use atomic::write_atomic;
+pub use table::{Cell, OutputFormat, Table};
