@@ -42,6 +42,10 @@ enum Command {
     Ge(cmd::ge::Args),
     /// Jobs and value added supported by trade, from input-output tables.
     Jobs(cmd::jobs::Args),
+    /// Write a self-contained HTML report with charts of balance, scenario, GE and jobs results.
+    Report(cmd::report::Args),
+    /// Serve a local dashboard (127.0.0.1) with the same charts and a JSON API under /api.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +60,8 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate::run(a),
         Command::Ge(a) => cmd::ge::run(a),
         Command::Jobs(a) => cmd::jobs::run(a),
+        Command::Report(a) => cmd::report::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,5 +8,7 @@ pub mod estimate;
 pub mod ge;
 pub mod ingest;
 pub mod jobs;
+pub mod report;
+pub mod serve;
 pub mod simulate;
 pub mod top;

@@ -9,3 +9,4 @@ mod ge;
 mod gravity;
 mod jobs;
 mod sim;
+mod report;

@@ -1,0 +1,1 @@
+//! End-to-end tests: report and dashboard (being built).
