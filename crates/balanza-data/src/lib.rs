@@ -9,4 +9,5 @@
 //!
 //! It must not know about models: no statistics, estimation or simulation lives here.
 
+pub mod countries;
 pub mod testdata;
