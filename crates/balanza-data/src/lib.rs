@@ -10,4 +10,5 @@
 //! It must not know about models: no statistics, estimation or simulation lives here.
 
 pub mod countries;
+pub mod groups;
 pub mod testdata;
