@@ -5,3 +5,8 @@
 //! equilibrium structural gravity solvers (GEPPML and exact hat algebra).
 //!
 //! It must not estimate except through `balanza-gravity`, and must not print or format output.
+
+#![warn(missing_docs)]
+
+// One line per area; the general-equilibrium solvers join as `pub mod ge;`.
+pub mod pe;
