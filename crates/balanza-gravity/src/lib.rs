@@ -7,3 +7,23 @@
 //! one- and two-way clustered), and the handling of singletons, separation and collinearity.
 //!
 //! It must not do I/O beyond taking columns: callers read files and hand it named columns.
+//!
+//! Entry points: [`fit_poisson`] and [`fit_ols`] on columns ([`ModelInput`]), then
+//! [`Fit::vcov`]. See `notes/gravity_api.md` in the workspace for a usage note.
+
+#![warn(missing_docs)]
+
+mod demean;
+mod error;
+mod fe;
+mod fit;
+mod linalg;
+mod separation;
+mod vcov;
+
+pub use error::GravityError;
+pub use fe::Dropped;
+pub use fit::{
+    fit_ols, fit_poisson, Family, FeEstimate, Fit, FitOptions, FixedEffect, ModelInput, Regressor,
+};
+pub use vcov::{Ssc, Vcov, VcovKind};

@@ -1,0 +1,47 @@
+//! Errors of the gravity crate: every one says what was wrong and, where it applies, where.
+
+use thiserror::Error;
+
+/// Everything that can go wrong when building or fitting a gravity model.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum GravityError {
+    /// A formula or filter that cannot be parsed; `pos` is the 0-based character offset.
+    #[error("{what} at character {pos}:\n  {text}\n  {caret}^ {msg}", caret = " ".repeat(*pos))]
+    Parse {
+        /// "formula" or "filter".
+        what: &'static str,
+        /// The text that was being parsed.
+        text: String,
+        /// 0-based character position of the problem.
+        pos: usize,
+        /// What was expected.
+        msg: String,
+    },
+    /// A column named in a formula, filter or cluster option does not exist.
+    #[error("unknown column `{name}`; available columns: {available}")]
+    UnknownColumn {
+        /// The missing name.
+        name: String,
+        /// Comma-separated list of the columns that exist.
+        available: String,
+    },
+    /// Inputs of inconsistent lengths or kinds (a programming error of the caller).
+    #[error("invalid input: {0}")]
+    Input(String),
+    /// Poisson needs a non-negative, finite dependent variable.
+    #[error("the dependent variable must be finite and non-negative for PPML: {count} rows are not (first: row {first_row}, value {value})")]
+    BadDependent {
+        /// Number of offending rows.
+        count: usize,
+        /// 1-based row number (data rows, header excluded) of the first one.
+        first_row: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// Nothing left to estimate on.
+    #[error("empty estimation sample: {0}")]
+    EmptySample(String),
+    /// Every regressor was collinear or the design is degenerate.
+    #[error("cannot estimate: {0}")]
+    Degenerate(String),
+}

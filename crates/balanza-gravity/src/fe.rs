@@ -1,0 +1,159 @@
+//! Fixed-effect indexing for the estimation sample: dense level ids, group weights, and the
+//! iterative removal of singletons and of groups whose outcomes are all zero.
+
+use std::collections::HashMap;
+
+/// Maps arbitrary `u32` ids to dense `0..levels` over a subset of rows.
+///
+/// Returns the dense id of every listed row and, for each dense level, its original id.
+pub(crate) fn densify(ids: &[u32], rows: &[usize]) -> (Vec<u32>, Vec<u32>) {
+    let max = rows.iter().map(|&r| ids[r]).max().unwrap_or(0) as usize;
+    let mut dense = Vec::with_capacity(rows.len());
+    let mut levels = Vec::new();
+    // A flat lookup table is much faster than hashing; it is used whenever its size stays
+    // within a small multiple of the sample (ids are usually 0-based or compact).
+    if max <= 4 * rows.len() + 1024 {
+        let mut map = vec![u32::MAX; max + 1];
+        for &r in rows {
+            let id = ids[r] as usize;
+            if map[id] == u32::MAX {
+                map[id] = levels.len() as u32;
+                levels.push(ids[r]);
+            }
+            dense.push(map[id]);
+        }
+    } else {
+        let mut map: HashMap<u32, u32> = HashMap::new();
+        for &r in rows {
+            let next = levels.len() as u32;
+            let d = *map.entry(ids[r]).or_insert_with(|| {
+                levels.push(ids[r]);
+                next
+            });
+            dense.push(d);
+        }
+    }
+    (dense, levels)
+}
+
+/// Fixed effects of the estimation sample with dense ids, and a flat layout of their
+/// coefficients: dimension `q` occupies `offsets[q]..offsets[q] + sizes[q]`.
+#[derive(Debug, Clone)]
+pub(crate) struct FeIndex {
+    /// Dense level id of each observation, per dimension.
+    pub ids: Vec<Vec<u32>>,
+    /// Number of levels per dimension.
+    pub sizes: Vec<usize>,
+    /// Start of each dimension in the flat coefficient vector.
+    pub offsets: Vec<usize>,
+    /// Original id of every dense level, per dimension.
+    pub levels: Vec<Vec<u32>>,
+}
+
+impl FeIndex {
+    /// Builds the index for the given rows of the original fixed-effect id columns.
+    pub fn build(dims: &[&[u32]], rows: &[usize]) -> FeIndex {
+        let mut ids = Vec::with_capacity(dims.len());
+        let mut levels = Vec::with_capacity(dims.len());
+        for d in dims {
+            let (dense, lv) = densify(d, rows);
+            ids.push(dense);
+            levels.push(lv);
+        }
+        let sizes: Vec<usize> = levels.iter().map(Vec::len).collect();
+        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut acc = 0;
+        for s in &sizes {
+            offsets.push(acc);
+            acc += s;
+        }
+        FeIndex { ids, sizes, offsets, levels }
+    }
+
+    /// Number of dimensions.
+    pub fn q(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Total number of fixed-effect coefficients over all dimensions.
+    pub fn total(&self) -> usize {
+        self.sizes.iter().sum()
+    }
+}
+
+/// Observations removed before fitting, by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Dropped {
+    /// Missing or non-finite values in the dependent variable, a regressor, the offset or the
+    /// weights (for OLS on `log(y)`: non-positive `y`).
+    pub missing: usize,
+    /// Observations alone in a fixed-effect group (they are fitted perfectly and carry no
+    /// information on the coefficients), removed iteratively.
+    pub singletons: usize,
+    /// Poisson: observations in a fixed-effect group whose outcomes are all zero (separated by
+    /// the fixed effects), removed iteratively.
+    pub separated_fe: usize,
+    /// Poisson: observations separated by a combination of regressors (and fixed effects),
+    /// found by the iterated ReLU method of Correia, Guimarães & Zylkin (2021).
+    pub separated_regressors: usize,
+}
+
+impl Dropped {
+    /// Total number of observations dropped.
+    pub fn total(&self) -> usize {
+        self.missing + self.singletons + self.separated_fe + self.separated_regressors
+    }
+}
+
+/// Iteratively removes singletons (if asked) and, for Poisson, the observations of groups
+/// whose outcomes are all zero, until nothing changes. `rows` is filtered in place.
+pub(crate) fn drop_fe_loop(
+    y: &[f64],
+    dims: &[&[u32]],
+    rows: &mut Vec<usize>,
+    singletons: bool,
+    poisson: bool,
+    dropped: &mut Dropped,
+) {
+    if dims.is_empty() || (!singletons && !poisson) {
+        return;
+    }
+    loop {
+        let mut changed = false;
+        for d in dims {
+            let (dense, levels) = densify(d, rows);
+            let g = levels.len();
+            let mut count = vec![0u32; g];
+            let mut ysum = vec![0.0f64; g];
+            for (k, &r) in rows.iter().enumerate() {
+                count[dense[k] as usize] += 1;
+                ysum[dense[k] as usize] += y[r];
+            }
+            let before = rows.len();
+            let mut k = 0;
+            let mut n_single = 0;
+            let mut n_sep = 0;
+            rows.retain(|_| {
+                let lv = dense[k] as usize;
+                k += 1;
+                if singletons && count[lv] == 1 {
+                    n_single += 1;
+                    false
+                } else if poisson && ysum[lv] == 0.0 {
+                    n_sep += 1;
+                    false
+                } else {
+                    true
+                }
+            });
+            if rows.len() != before {
+                changed = true;
+                dropped.singletons += n_single;
+                dropped.separated_fe += n_sep;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}

@@ -1,0 +1,701 @@
+//! Poisson pseudo-maximum likelihood (IRLS) and OLS with high-dimensional fixed effects.
+
+use crate::demean::Demeaner;
+use crate::error::GravityError;
+use crate::fe::{drop_fe_loop, Dropped, FeIndex};
+use crate::linalg;
+use crate::separation;
+use rayon::prelude::*;
+
+/// One regressor: a name and one value per observation.
+#[derive(Debug, Clone)]
+pub struct Regressor<'a> {
+    /// Name shown in results.
+    pub name: String,
+    /// Values, one per observation.
+    pub values: &'a [f64],
+}
+
+/// One fixed-effect dimension: a name and a level id per observation. Ids are arbitrary
+/// `u32` codes (they need not be dense); results are reported against the same ids.
+#[derive(Debug, Clone)]
+pub struct FixedEffect<'a> {
+    /// Name shown in results (e.g. `exporter^year`).
+    pub name: String,
+    /// Level id of each observation.
+    pub ids: &'a [u32],
+}
+
+/// The data of one model: outcome, regressors, fixed effects and an optional offset, all
+/// of the same length (one entry per observation).
+#[derive(Debug, Clone, Default)]
+pub struct ModelInput<'a> {
+    /// Dependent variable.
+    pub y: &'a [f64],
+    /// Regressors (zero or more). Without fixed effects an intercept is added.
+    pub regressors: Vec<Regressor<'a>>,
+    /// Fixed-effect dimensions (zero or more).
+    pub fixed_effects: Vec<FixedEffect<'a>>,
+    /// Offset added to the linear predictor with coefficient 1 (GEPPML's trade costs).
+    pub offset: Option<&'a [f64]>,
+}
+
+/// Estimator options. `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// IRLS stops when `|dev - dev_prev| / (0.1 + |dev|) < tol` (fixest's `glm.tol`
+    /// criterion) in an iteration whose demeaning used the final inner tolerance. Default 1e-8.
+    pub tol: f64,
+    /// Maximum IRLS iterations. Default 100.
+    pub max_iter: usize,
+    /// Final inner (demeaning) tolerance: the largest change of a fixed-effect coefficient
+    /// in one sweep, relative to the weighted RMS of the variable. Default 1e-9. Early IRLS
+    /// iterations use a looser tolerance (10% of the last relative deviance change, at most
+    /// 1e-4), tightened as IRLS converges.
+    pub fe_tol: f64,
+    /// Maximum Gauss–Seidel sweeps per demeaning. Default 100000.
+    pub fe_max_sweeps: usize,
+    /// Drop observations alone in a fixed-effect group, iteratively. Default true (as
+    /// ppmlhdfe and pyfixest; R fixest keeps them). They do not change the coefficients.
+    pub drop_singletons: bool,
+    /// Poisson: detect separation by regressors with the iterated ReLU method. Default true.
+    pub relu_separation: bool,
+    /// Relative pivot below which a regressor is dropped as collinear (with the fixed
+    /// effects or other regressors). Default 1e-10 (fixest's `collin.tol`).
+    pub collin_tol: f64,
+    /// Add an intercept `(Intercept)` when there are no fixed effects. Default true.
+    pub intercept: bool,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            tol: 1e-8,
+            max_iter: 100,
+            fe_tol: 1e-9,
+            fe_max_sweeps: 100_000,
+            drop_singletons: true,
+            relu_separation: true,
+            collin_tol: 1e-10,
+            intercept: true,
+        }
+    }
+}
+
+/// Which estimator produced a fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Poisson pseudo-maximum likelihood.
+    Ppml,
+    /// Ordinary least squares.
+    Ols,
+}
+
+/// Estimated coefficients of one fixed-effect dimension.
+///
+/// Normalisation: the fixed effects are identified only up to constants that cancel in the
+/// linear predictor. For every dimension after the first, the level with the smallest
+/// original id is set to 0 and the shift is moved into the first dimension; the sum
+/// `offset + x'b + sum of fixed effects` (hence `fitted`) is unchanged. If a dimension's
+/// graph of levels has several connected components, each component has its own constant and
+/// only the first is normalised. To use another reference (e.g. Germany as importer), add `c`
+/// to every level of that dimension and subtract `c` from every level of the first one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeEstimate {
+    /// Name of the dimension.
+    pub name: String,
+    /// Original ids of the levels present in the estimation sample, ascending.
+    pub ids: Vec<u32>,
+    /// Coefficient of each level (log scale for PPML: `exp(value)` is the multiplicative
+    /// effect), aligned with `ids`.
+    pub values: Vec<f64>,
+}
+
+impl FeEstimate {
+    /// Coefficient of the level with original id `id`, if it is in the sample.
+    pub fn get(&self, id: u32) -> Option<f64> {
+        self.ids.binary_search(&id).ok().map(|i| self.values[i])
+    }
+}
+
+/// A fitted model.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// Estimator.
+    pub family: Family,
+    /// Names of the estimated coefficients (collinear regressors removed).
+    pub names: Vec<String>,
+    /// Estimated coefficients, aligned with `names`.
+    pub coefficients: Vec<f64>,
+    /// Regressors dropped because collinear with the fixed effects or other regressors.
+    pub collinear: Vec<String>,
+    /// Number of observations used.
+    pub nobs: usize,
+    /// For every input observation: whether it was used.
+    pub kept: Vec<bool>,
+    /// For every input observation: the fitted mean (`mu`, PPML) or fitted value (OLS);
+    /// NaN for dropped observations. Equal to `exp(offset + x'b + sum of fixed effects)`.
+    pub fitted: Vec<f64>,
+    /// Fixed-effect coefficients, one entry per dimension.
+    pub fixed_effects: Vec<FeEstimate>,
+    /// IRLS iterations (1 for OLS).
+    pub iterations: usize,
+    /// Whether IRLS converged.
+    pub converged: bool,
+    /// Poisson deviance (PPML) or residual sum of squares (OLS).
+    pub deviance: f64,
+    /// Log-likelihood (PPML: Poisson; OLS: Gaussian).
+    pub loglik: f64,
+    /// Log-likelihood of the intercept-only model.
+    pub null_loglik: f64,
+    /// Deviance (PPML) or total sum of squares (OLS) of the intercept-only model.
+    pub null_deviance: f64,
+    /// Observations dropped, by reason.
+    pub dropped: Dropped,
+    /// Notes for the user (dropped regressors, non-convergence, step-halving).
+    pub messages: Vec<String>,
+    // For the variance: the estimation sample and the pieces of the score.
+    pub(crate) rows: Vec<usize>,
+    pub(crate) fe: FeIndex,
+    /// Demeaned regressors (active ones), weighted demeaning with `w`.
+    pub(crate) xt: Vec<Vec<f64>>,
+    /// IRLS weights (mu) for PPML; empty for OLS (unit weights).
+    pub(crate) w: Vec<f64>,
+    /// Score residual: y - mu (PPML) or the OLS residual.
+    pub(crate) resid: Vec<f64>,
+}
+
+impl Fit {
+    /// McFadden pseudo-R² `1 - loglik / null_loglik` (PPML) or R² `1 - RSS / TSS` (OLS).
+    pub fn r2(&self) -> f64 {
+        match self.family {
+            Family::Ppml => 1.0 - self.loglik / self.null_loglik,
+            Family::Ols => 1.0 - self.deviance / self.null_deviance,
+        }
+    }
+}
+
+/// Lanczos approximation of ln Γ(x) for x > 0 (g = 7, 9 terms; relative error ~1e-15).
+pub(crate) fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + 7.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+fn poisson_dev(y: &[f64], mu: &[f64]) -> f64 {
+    y.par_iter()
+        .zip(mu.par_iter())
+        .map(|(&y, &m)| {
+            let t = if y > 0.0 { y * (y / m).ln() } else { 0.0 };
+            2.0 * (t - (y - m))
+        })
+        .sum()
+}
+
+fn poisson_ll(y: &[f64], mu: &[f64]) -> f64 {
+    y.par_iter()
+        .zip(mu.par_iter())
+        .map(|(&y, &m)| {
+            let t = if y > 0.0 { y * m.ln() } else { 0.0 };
+            t - m - ln_gamma(y + 1.0)
+        })
+        .sum()
+}
+
+/// Validated, compacted estimation sample.
+struct Sample {
+    rows: Vec<usize>,
+    y: Vec<f64>,
+    x: Vec<Vec<f64>>,
+    names: Vec<String>,
+    offset: Option<Vec<f64>>,
+    fe: FeIndex,
+    fe_names: Vec<String>,
+    dropped: Dropped,
+}
+
+fn check_lengths(input: &ModelInput) -> Result<usize, GravityError> {
+    let n = input.y.len();
+    for r in &input.regressors {
+        if r.values.len() != n {
+            return Err(GravityError::Input(format!(
+                "regressor `{}` has {} values, the outcome {n}",
+                r.name,
+                r.values.len()
+            )));
+        }
+    }
+    for f in &input.fixed_effects {
+        if f.ids.len() != n {
+            return Err(GravityError::Input(format!(
+                "fixed effect `{}` has {} ids, the outcome {n}",
+                f.name,
+                f.ids.len()
+            )));
+        }
+    }
+    if let Some(o) = input.offset {
+        if o.len() != n {
+            return Err(GravityError::Input(format!(
+                "offset has {} values, the outcome {n}",
+                o.len()
+            )));
+        }
+    }
+    Ok(n)
+}
+
+fn build_sample(
+    input: &ModelInput,
+    opts: &FitOptions,
+    poisson: bool,
+) -> Result<Sample, GravityError> {
+    let n = check_lengths(input)?;
+    let y = input.y;
+    if poisson {
+        let bad: Vec<usize> = (0..n).filter(|&i| !(y[i] >= 0.0 && y[i].is_finite())).collect();
+        if let Some(&first) = bad.first() {
+            return Err(GravityError::BadDependent {
+                count: bad.len(),
+                first_row: first + 1,
+                value: y[first],
+            });
+        }
+    }
+    let mut dropped = Dropped::default();
+    let mut rows: Vec<usize> = (0..n)
+        .filter(|&i| {
+            y[i].is_finite()
+                && input.regressors.iter().all(|r| r.values[i].is_finite())
+                && input.offset.is_none_or(|o| o[i].is_finite())
+        })
+        .collect();
+    dropped.missing = n - rows.len();
+    let dims: Vec<&[u32]> = input.fixed_effects.iter().map(|f| f.ids).collect();
+    let mut names: Vec<String> = input.regressors.iter().map(|r| r.name.clone()).collect();
+    let mut xcols: Vec<&[f64]> = input.regressors.iter().map(|r| r.values).collect();
+    let ones;
+    if dims.is_empty() && opts.intercept {
+        ones = vec![1.0; n];
+        names.insert(0, "(Intercept)".to_string());
+        xcols.insert(0, &ones);
+    }
+    drop_fe_loop(y, &dims, &mut rows, opts.drop_singletons, poisson, &mut dropped);
+    if poisson && opts.relu_separation && !xcols.is_empty() {
+        // Separation by regressors can create new all-zero groups and singletons, and the
+        // removal of those can reveal new separation: iterate until stable.
+        for _ in 0..20 {
+            let sep = separation::relu(y, &xcols, &dims, &rows, opts);
+            if sep.is_empty() {
+                break;
+            }
+            dropped.separated_regressors += sep.len();
+            let sep: std::collections::HashSet<usize> = sep.into_iter().collect();
+            rows.retain(|r| !sep.contains(r));
+            drop_fe_loop(y, &dims, &mut rows, opts.drop_singletons, poisson, &mut dropped);
+        }
+    }
+    if rows.is_empty() {
+        return Err(GravityError::EmptySample(format!(
+            "all {n} observations were dropped ({} missing, {} singletons, {} separated by fixed effects, {} separated by regressors)",
+            dropped.missing, dropped.singletons, dropped.separated_fe, dropped.separated_regressors
+        )));
+    }
+    let fe = FeIndex::build(&dims, &rows);
+    let yc: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+    let x: Vec<Vec<f64>> = xcols
+        .iter()
+        .map(|c| rows.iter().map(|&r| c[r]).collect())
+        .collect();
+    let offset = input.offset.map(|o| rows.iter().map(|&r| o[r]).collect());
+    Ok(Sample {
+        rows,
+        y: yc,
+        x,
+        names,
+        offset,
+        fe,
+        fe_names: input.fixed_effects.iter().map(|f| f.name.clone()).collect(),
+        dropped,
+    })
+}
+
+/// Fixed-effect coefficients of the fit, normalised as documented on [`FeEstimate`].
+fn fe_estimates(fe: &FeIndex, names: &[String], gamma: &mut [f64]) -> Vec<FeEstimate> {
+    let q = fe.q();
+    for d in 1..q {
+        let off = fe.offsets[d];
+        let size = fe.sizes[d];
+        let Some(lref) = (0..size).min_by_key(|&l| fe.levels[d][l]) else {
+            continue;
+        };
+        let c = gamma[off + lref];
+        gamma[off..off + size].iter_mut().for_each(|v| *v -= c);
+        gamma[fe.offsets[0]..fe.offsets[0] + fe.sizes[0]]
+            .iter_mut()
+            .for_each(|v| *v += c);
+    }
+    (0..q)
+        .map(|d| {
+            let off = fe.offsets[d];
+            let mut pairs: Vec<(u32, f64)> = (0..fe.sizes[d])
+                .map(|l| (fe.levels[d][l], gamma[off + l]))
+                .collect();
+            pairs.sort_by_key(|p| p.0);
+            FeEstimate {
+                name: names[d].clone(),
+                ids: pairs.iter().map(|p| p.0).collect(),
+                values: pairs.iter().map(|p| p.1).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Linear predictor `x'b + D gamma` (without offset) on the compact sample.
+fn linear_predictor(s: &Sample, active: &[usize], beta: &[f64], gamma: &[f64]) -> Vec<f64> {
+    let fe = &s.fe;
+    (0..s.y.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut e = 0.0;
+            for (b, &j) in beta.iter().zip(active) {
+                e += b * s.x[j][i];
+            }
+            for d in 0..fe.q() {
+                e += gamma[fe.offsets[d] + fe.ids[d][i] as usize];
+            }
+            e
+        })
+        .collect()
+}
+
+/// Poisson pseudo-maximum likelihood with high-dimensional fixed effects (IRLS).
+///
+/// Observations are dropped iteratively when they are singletons (option), in fixed-effect
+/// groups whose outcomes are all zero, or separated by the regressors (iterated ReLU);
+/// regressors collinear with the fixed effects are dropped with a message. The dependent
+/// variable must be finite and non-negative (error otherwise).
+pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityError> {
+    let s = build_sample(input, opts, true)?;
+    let n = s.y.len();
+    let k = s.x.len();
+    let mut messages = Vec::new();
+    let ymean = s.y.iter().sum::<f64>() / n as f64;
+    if ymean <= 0.0 {
+        return Err(GravityError::EmptySample(
+            "the dependent variable is zero for every remaining observation".into(),
+        ));
+    }
+    let off = |i: usize| s.offset.as_ref().map_or(0.0, |o| o[i]);
+    // Start as fixest: mu = (y + mean(y)) / 2.
+    let mut mu: Vec<f64> = s.y.iter().map(|&y| 0.5 * (y + ymean)).collect();
+    let mut eta: Vec<f64> = (0..n).map(|i| mu[i].ln() - off(i)).collect();
+    let mut dev = poisson_dev(&s.y, &mu);
+    let mut active: Vec<usize> = (0..k).collect();
+    let mut alpha_z: Vec<f64> = Vec::new();
+    let mut alpha_x: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut xt: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut zt: Vec<f64> = Vec::new();
+    let mut beta: Vec<f64> = Vec::new();
+    let mut converged = false;
+    let mut iterations = 0;
+    let mut inner_tol = 1e-4f64.max(opts.fe_tol);
+    let raw_norm: Vec<f64> = s
+        .x
+        .iter()
+        .map(|c| c.iter().zip(&mu).map(|(v, m)| v * v * m).sum())
+        .collect();
+    let mut w: Vec<f64> = mu.clone();
+    let mut z: Vec<f64> = vec![0.0; n];
+    while iterations < opts.max_iter {
+        iterations += 1;
+        w.copy_from_slice(&mu);
+        z.par_iter_mut().enumerate().for_each(|(i, zi)| {
+            *zi = eta[i] + (s.y[i] - mu[i]) / mu[i];
+        });
+        let dm = Demeaner::new(&s.fe, &w);
+        // Regressors are demeaned tightly in the first iteration so that collinearity with
+        // the fixed effects is recognised; later iterations warm-start from there.
+        let xtol = if iterations == 1 { opts.fe_tol.max(1e-10).min(1e-7) } else { inner_tol };
+        {
+            let mut vars: Vec<&[f64]> = vec![&z];
+            let mut alphas = vec![std::mem::take(&mut alpha_z)];
+            let mut outs = vec![std::mem::take(&mut zt)];
+            for &j in &active {
+                vars.push(&s.x[j]);
+                alphas.push(std::mem::take(&mut alpha_x[j]));
+                outs.push(std::mem::take(&mut xt[j]));
+            }
+            // z with the IRLS tolerance, the regressors with theirs (tighter the first time).
+            let (az, ax) = alphas.split_at_mut(1);
+            let (oz, ox) = outs.split_at_mut(1);
+            let (vz, vx) = vars.split_at(1);
+            rayon::join(
+                || dm.demean_many(vz, az, oz, inner_tol, opts.fe_max_sweeps),
+                || dm.demean_many(vx, ax, ox, xtol, opts.fe_max_sweeps),
+            );
+            alpha_z = std::mem::take(&mut alphas[0]);
+            zt = std::mem::take(&mut outs[0]);
+            for (p, &j) in active.iter().enumerate() {
+                alpha_x[j] = std::mem::take(&mut alphas[p + 1]);
+                xt[j] = std::mem::take(&mut outs[p + 1]);
+            }
+        }
+        let cols: Vec<&[f64]> = active.iter().map(|&j| xt[j].as_slice()).collect();
+        let (a, b) = linalg::cross(&cols, Some(&w), Some(&zt));
+        let kk = active.len();
+        if iterations == 1 {
+            let reference: Vec<f64> = active.iter().map(|&j| raw_norm[j]).collect();
+            let drop = linalg::collinear(&a, kk, &reference, opts.collin_tol);
+            if drop.iter().any(|&d| d) {
+                let gone: Vec<String> = active
+                    .iter()
+                    .zip(&drop)
+                    .filter(|(_, &d)| d)
+                    .map(|(&j, _)| s.names[j].clone())
+                    .collect();
+                messages.push(format!(
+                    "dropped as collinear with the fixed effects or other regressors: {}",
+                    gone.join(", ")
+                ));
+                active = active.iter().zip(&drop).filter(|(_, &d)| !d).map(|(&j, _)| j).collect();
+                iterations -= 1;
+                continue;
+            }
+        }
+        let cols: Vec<&[f64]> = active.iter().map(|&j| xt[j].as_slice()).collect();
+        let new_beta = linalg::solve_spd(&a, kk, &b).ok_or_else(|| {
+            GravityError::Degenerate("the regressors' cross-product matrix is singular".into())
+        })?;
+        // New linear predictor: eta = z - (z~ - X~ b).
+        let eta_new: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let mut e = zt[i];
+                for (bj, c) in new_beta.iter().zip(&cols) {
+                    e -= bj * c[i];
+                }
+                z[i] - e
+            })
+            .collect();
+        // Step-halving while the deviance is not finite.
+        let mut step = 1.0;
+        let mut halvings = 0;
+        let (mu_new, dev_new, eta_try) = loop {
+            let eta_try: Vec<f64> = if step == 1.0 {
+                eta_new.clone()
+            } else {
+                eta.iter().zip(&eta_new).map(|(o, nw)| o + step * (nw - o)).collect()
+            };
+            let mu_try: Vec<f64> = eta_try
+                .par_iter()
+                .enumerate()
+                .map(|(i, e)| (e + off(i)).exp())
+                .collect();
+            let d = poisson_dev(&s.y, &mu_try);
+            let ok = d.is_finite() && mu_try.iter().all(|m| *m > 0.0 && m.is_finite());
+            if ok {
+                break (mu_try, d, eta_try);
+            }
+            halvings += 1;
+            if halvings > 30 {
+                return Err(GravityError::Degenerate(format!(
+                    "IRLS iteration {iterations}: the deviance stays non-finite after 30 step-halvings"
+                )));
+            }
+            step *= 0.5;
+        };
+        if halvings > 0 {
+            messages.push(format!("iteration {iterations}: step halved {halvings} time(s)"));
+        }
+        let crit = (dev_new - dev).abs() / (0.1 + dev_new.abs());
+        beta = new_beta;
+        eta = eta_try;
+        mu = mu_new;
+        dev = dev_new;
+        if crit < opts.tol && inner_tol <= opts.fe_tol {
+            converged = true;
+            break;
+        }
+        inner_tol = (0.1 * crit).min(inner_tol).max(opts.fe_tol);
+        if crit < opts.tol {
+            inner_tol = opts.fe_tol;
+        }
+    }
+    if !converged {
+        messages.push(format!(
+            "IRLS did not converge in {iterations} iterations (last relative deviance change above {:e}); results are not reliable",
+            opts.tol
+        ));
+    }
+    // Fixed effects: gamma = alpha_z - sum_j b_j alpha_xj.
+    let mut gamma = alpha_z.clone();
+    gamma.resize(s.fe.total(), 0.0);
+    for (b, &j) in beta.iter().zip(&active) {
+        for (g, a) in gamma.iter_mut().zip(&alpha_x[j]) {
+            *g -= b * a;
+        }
+    }
+    let fixed_effects = fe_estimates(&s.fe, &s.fe_names, &mut gamma);
+    // Report mu consistent with the reported coefficients and fixed effects.
+    let lin = linear_predictor(&s, &active, &beta, &gamma);
+    let mu_fin: Vec<f64> = lin.iter().enumerate().map(|(i, e)| (e + off(i)).exp()).collect();
+    let deviance = poisson_dev(&s.y, &mu_fin);
+    let loglik = poisson_ll(&s.y, &mu_fin);
+    // Null model: intercept (and offset) only.
+    let null_mu: Vec<f64> = match &s.offset {
+        None => vec![ymean; n],
+        Some(o) => {
+            let se: f64 = o.iter().map(|v| v.exp()).sum();
+            let c = s.y.iter().sum::<f64>() / se;
+            o.iter().map(|v| c * v.exp()).collect()
+        }
+    };
+    let null_loglik = poisson_ll(&s.y, &null_mu);
+    let null_deviance = poisson_dev(&s.y, &null_mu);
+    let resid: Vec<f64> = s.y.iter().zip(&mu_fin).map(|(y, m)| y - m).collect();
+    let mut kept = vec![false; input.y.len()];
+    let mut fitted = vec![f64::NAN; input.y.len()];
+    for (p, &r) in s.rows.iter().enumerate() {
+        kept[r] = true;
+        fitted[r] = mu_fin[p];
+    }
+    let collinear: Vec<String> = (0..k)
+        .filter(|j| !active.contains(j))
+        .map(|j| s.names[j].clone())
+        .collect();
+    let xt_active: Vec<Vec<f64>> = active.iter().map(|&j| std::mem::take(&mut xt[j])).collect();
+    Ok(Fit {
+        family: Family::Ppml,
+        names: active.iter().map(|&j| s.names[j].clone()).collect(),
+        coefficients: beta,
+        collinear,
+        nobs: n,
+        kept,
+        fitted,
+        fixed_effects,
+        iterations,
+        converged,
+        deviance,
+        loglik,
+        null_loglik,
+        null_deviance,
+        dropped: s.dropped,
+        messages,
+        rows: s.rows,
+        fe: s.fe,
+        xt: xt_active,
+        w,
+        resid,
+    })
+}
+
+/// Ordinary least squares with high-dimensional fixed effects (Frisch–Waugh–Lovell:
+/// demean the outcome and the regressors, then regress). Observations with a non-finite
+/// outcome or regressor are dropped (counted as missing).
+pub fn fit_ols(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityError> {
+    let s = build_sample(input, opts, false)?;
+    let n = s.y.len();
+    let k = s.x.len();
+    let mut messages = Vec::new();
+    let ones = vec![1.0; n];
+    let dm = Demeaner::new(&s.fe, &ones);
+    let mut vars: Vec<&[f64]> = vec![&s.y];
+    vars.extend(s.x.iter().map(|c| c.as_slice()));
+    let mut alphas = vec![Vec::new(); k + 1];
+    let mut outs = vec![Vec::new(); k + 1];
+    let infos = dm.demean_many(&vars, &mut alphas, &mut outs, opts.fe_tol, opts.fe_max_sweeps);
+    if infos.iter().any(|i| !i.converged) {
+        messages.push("demeaning did not reach its tolerance; results may be imprecise".into());
+    }
+    let raw: Vec<f64> = s.x.iter().map(|c| c.iter().map(|v| v * v).sum()).collect();
+    let cols: Vec<&[f64]> = outs[1..].iter().map(|c| c.as_slice()).collect();
+    let (a, _) = linalg::cross(&cols, None, None);
+    let drop = linalg::collinear(&a, k, &raw, opts.collin_tol);
+    let active: Vec<usize> = (0..k).filter(|&j| !drop[j]).collect();
+    if active.len() < k {
+        let gone: Vec<String> = (0..k).filter(|&j| drop[j]).map(|j| s.names[j].clone()).collect();
+        messages.push(format!(
+            "dropped as collinear with the fixed effects or other regressors: {}",
+            gone.join(", ")
+        ));
+    }
+    let cols: Vec<&[f64]> = active.iter().map(|&j| outs[j + 1].as_slice()).collect();
+    let (a, b) = linalg::cross(&cols, None, Some(&outs[0]));
+    let beta = linalg::solve_spd(&a, active.len(), &b).ok_or_else(|| {
+        GravityError::Degenerate("the regressors' cross-product matrix is singular".into())
+    })?;
+    let mut gamma = alphas[0].clone();
+    gamma.resize(s.fe.total(), 0.0);
+    for (bj, &j) in beta.iter().zip(&active) {
+        for (g, a) in gamma.iter_mut().zip(&alphas[j + 1]) {
+            *g -= bj * a;
+        }
+    }
+    let resid: Vec<f64> = (0..n)
+        .map(|i| {
+            let mut e = outs[0][i];
+            for (bj, c) in beta.iter().zip(&cols) {
+                e -= bj * c[i];
+            }
+            e
+        })
+        .collect();
+    let fixed_effects = fe_estimates(&s.fe, &s.fe_names, &mut gamma);
+    let rss: f64 = resid.iter().map(|e| e * e).sum();
+    let ymean = s.y.iter().sum::<f64>() / n as f64;
+    let tss: f64 = s.y.iter().map(|y| (y - ymean).powi(2)).sum();
+    let nf = n as f64;
+    let ll = |ss: f64| -0.5 * nf * ((2.0 * std::f64::consts::PI * ss / nf).ln() + 1.0);
+    let mut kept = vec![false; input.y.len()];
+    let mut fitted = vec![f64::NAN; input.y.len()];
+    for (p, &r) in s.rows.iter().enumerate() {
+        kept[r] = true;
+        fitted[r] = s.y[p] - resid[p];
+    }
+    let xt_active: Vec<Vec<f64>> =
+        active.iter().map(|&j| std::mem::take(&mut outs[j + 1])).collect();
+    Ok(Fit {
+        family: Family::Ols,
+        names: active.iter().map(|&j| s.names[j].clone()).collect(),
+        coefficients: beta,
+        collinear: (0..k).filter(|&j| drop[j]).map(|j| s.names[j].clone()).collect(),
+        nobs: n,
+        kept,
+        fitted,
+        fixed_effects,
+        iterations: 1,
+        converged: true,
+        deviance: rss,
+        loglik: ll(rss),
+        null_loglik: ll(tss),
+        null_deviance: tss,
+        dropped: s.dropped,
+        messages,
+        rows: s.rows,
+        fe: s.fe,
+        xt: xt_active,
+        w: Vec::new(),
+        resid,
+    })
+}
