@@ -6,6 +6,9 @@
 //! It must not compute results: it only lays out what other crates computed.
 
 pub mod atomic;
+pub mod chart;
+pub mod html;
+pub mod html_sections;
 pub mod table;
 
 pub use atomic::write_atomic;

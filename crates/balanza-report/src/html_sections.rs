@@ -1,0 +1,889 @@
+//! From result tables to report sections: the one place that maps columns to charts.
+//!
+//! The report reads the JSON (or CSV) that the other commands write (`balance`,
+//! `composition`, `simulate --out DIR`, `ge`, `jobs`) and turns each into a section with a
+//! chart and the data. Each chart names the columns it needs as a short list of accepted
+//! names; a missing column is an error that names the file, the names accepted and the
+//! columns found, so a renamed column fails loudly instead of drawing an empty chart.
+
+use crate::chart::{self, BarGroup, ChartText, Unit};
+use crate::html::{Block, Section};
+use crate::table::{Cell, Table};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+use std::path::Path;
+
+/// Most bars drawn in one chart; the rest stay in the table (the note under the chart says so).
+pub const MAX_BARS: usize = 30;
+/// Most rows shown in one HTML table; a note gives the total and where the full data is.
+pub const MAX_TABLE_ROWS: usize = 400;
+
+/// Why a result file could not become a report section.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a table in a format the report reads.
+    #[error("{source_name}: {message}")]
+    Format {
+        /// The file or input name.
+        source_name: String,
+        /// What was expected.
+        message: String,
+    },
+    /// A chart needs a column that the table lacks.
+    #[error(
+        "{source_name}: no column for the {role} (expected one of: {}; the table has: {})",
+        wanted.join(", "),
+        found.join(", ")
+    )]
+    MissingColumn {
+        /// The file or input name.
+        source_name: String,
+        /// What the column is for ("trade balance", "partner").
+        role: String,
+        /// Accepted column names.
+        wanted: Vec<String>,
+        /// Columns present.
+        found: Vec<String>,
+    },
+}
+
+/// A JSON value whose objects keep their keys in file order (serde_json's map sorts them,
+/// and a report's table should show columns in the order the command wrote them).
+enum OVal {
+    Scalar(Value),
+    Arr(Vec<OVal>),
+    Obj(Vec<(String, OVal)>),
+}
+
+impl<'de> Deserialize<'de> for OVal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OVal;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::String(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<OVal, E> {
+                Ok(OVal::Scalar(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<OVal, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = s.next_element()? {
+                    v.push(x);
+                }
+                Ok(OVal::Arr(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<OVal, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = m.next_entry()? {
+                    v.push((k, x));
+                }
+                Ok(OVal::Obj(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl OVal {
+    fn kind(&self) -> &'static str {
+        match self {
+            OVal::Scalar(Value::Null) => "null",
+            OVal::Scalar(Value::Bool(_)) => "a boolean",
+            OVal::Scalar(Value::Number(_)) => "a number",
+            OVal::Scalar(_) => "a string",
+            OVal::Arr(_) => "an array",
+            OVal::Obj(_) => "an object",
+        }
+    }
+
+    /// Nested values inside a cell become their text.
+    fn into_value(self) -> Value {
+        match self {
+            OVal::Scalar(v) => v,
+            OVal::Arr(a) => Value::Array(a.into_iter().map(OVal::into_value).collect()),
+            OVal::Obj(o) => {
+                Value::Object(o.into_iter().map(|(k, v)| (k, v.into_value())).collect())
+            }
+        }
+    }
+}
+
+type Rows = Vec<Vec<(String, Value)>>;
+
+fn rows_of(v: OVal, what: &str) -> Result<Rows, String> {
+    let OVal::Arr(items) = v else {
+        return Err(format!(
+            "expected {what} to be an array of rows, found {}",
+            v.kind()
+        ));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            OVal::Obj(o) => Ok(o.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            other => Err(format!(
+                "expected row objects, found {} at row {} of {what}",
+                other.kind(),
+                i + 1
+            )),
+        })
+        .collect()
+}
+
+fn table_from_rows(rows: Rows, title: Option<String>) -> Table {
+    let mut columns: Vec<String> = Vec::new();
+    for r in &rows {
+        for (k, _) in r {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let mut t = Table::new(columns.clone());
+    t.title = title;
+    for r in rows {
+        let mut cells = vec![Cell::Null; columns.len()];
+        for (k, v) in r {
+            if let Some(j) = columns.iter().position(|c| *c == k) {
+                cells[j] = json_cell(v);
+            }
+        }
+        t.rows.push(cells);
+    }
+    t
+}
+
+fn json_cell(v: Value) -> Cell {
+    match v {
+        Value::Null => Cell::Null,
+        Value::Bool(b) => Cell::Text(b.to_string()),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Cell::Int(i),
+            None => n.as_f64().map_or(Cell::Null, Cell::Float),
+        },
+        Value::String(s) => Cell::Text(s),
+        other => Cell::Text(other.to_string()),
+    }
+}
+
+/// Reads the tables in JSON text: one array of row objects, an array of such arrays (several
+/// tables printed by one command), or an object whose array values are tables (named by key).
+pub fn tables_from_json(text: &str, source_name: &str) -> Result<Vec<Table>, ReportError> {
+    let fmt_err = |message: String| ReportError::Format {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let doc: OVal = serde_json::from_str(text).map_err(|e| {
+        fmt_err(format!(
+            "not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match doc {
+        OVal::Arr(items)
+            if items.iter().all(|i| matches!(i, OVal::Arr(_))) && !items.is_empty() =>
+        {
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    Ok(table_from_rows(
+                        rows_of(t, &format!("table {}", i + 1)).map_err(&fmt_err)?,
+                        None,
+                    ))
+                })
+                .collect()
+        }
+        arr @ OVal::Arr(_) => Ok(vec![table_from_rows(
+            rows_of(arr, "the file").map_err(&fmt_err)?,
+            None,
+        )]),
+        OVal::Obj(named) => {
+            let tables: Vec<Table> = named
+                .into_iter()
+                .filter(|(_, v)| matches!(v, OVal::Arr(_)))
+                .map(|(k, v)| Ok(table_from_rows(rows_of(v, &k).map_err(&fmt_err)?, Some(k))))
+                .collect::<Result<_, ReportError>>()?;
+            if tables.is_empty() {
+                return Err(fmt_err(
+                    "expected an object with arrays of row objects, found none".into(),
+                ));
+            }
+            Ok(tables)
+        }
+        other => Err(fmt_err(format!(
+            "expected an array of row objects, found {}",
+            other.kind()
+        ))),
+    }
+}
+
+/// Reads a CSV table with a header row; numbers become numbers, empty fields missing values.
+pub fn table_from_csv(text: &str, source_name: &str) -> Result<Table, ReportError> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let fmt_err = |message: String| ReportError::Format {
+        source_name: source_name.to_string(),
+        message,
+    };
+    let header = r
+        .headers()
+        .map_err(|e| fmt_err(format!("bad CSV header: {e}")))?
+        .clone();
+    let mut t = Table::new(header.iter());
+    for rec in r.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            fmt_err(format!("bad CSV at line {line}: {e}"))
+        })?;
+        t.rows.push(rec.iter().map(csv_cell).collect());
+    }
+    Ok(t)
+}
+
+fn csv_cell(s: &str) -> Cell {
+    if s.is_empty() {
+        Cell::Null
+    } else if let Ok(i) = s.parse::<i64>() {
+        Cell::Int(i)
+    } else if let Ok(f) = s.parse::<f64>() {
+        Cell::Float(f)
+    } else {
+        Cell::Text(s.to_string())
+    }
+}
+
+/// Reads a `.json` or `.csv` result file into tables, named after the file.
+pub fn load_tables(path: &Path) -> Result<Vec<Table>, ReportError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ReportError::Io {
+        path: name.clone(),
+        source: e,
+    })?;
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let mut tables = if is_csv {
+        vec![table_from_csv(&text, &name)?]
+    } else {
+        tables_from_json(&text, &name)?
+    };
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for (i, t) in tables.iter_mut().enumerate() {
+        if t.title.is_none() {
+            t.title = Some(if i == 0 {
+                stem.clone()
+            } else {
+                format!("{stem} ({})", i + 1)
+            });
+        }
+    }
+    Ok(tables)
+}
+
+// ---- column roles -------------------------------------------------------------------------
+
+fn missing(t: &Table, source: &str, role: &str, wanted: &[&str]) -> ReportError {
+    ReportError::MissingColumn {
+        source_name: source.to_string(),
+        role: role.to_string(),
+        wanted: wanted.iter().map(|s| s.to_string()).collect(),
+        found: t.columns.clone(),
+    }
+}
+
+/// The first column whose name is in `wanted` (case-insensitive), in `wanted`'s order.
+fn col(t: &Table, wanted: &[&str]) -> Option<usize> {
+    wanted
+        .iter()
+        .find_map(|w| t.columns.iter().position(|c| c.eq_ignore_ascii_case(w)))
+}
+
+fn need(t: &Table, source: &str, role: &str, wanted: &[&str]) -> Result<usize, ReportError> {
+    col(t, wanted).ok_or_else(|| missing(t, source, role, wanted))
+}
+
+fn num(c: &Cell) -> f64 {
+    match c {
+        Cell::Float(f) => *f,
+        Cell::Int(i) => *i as f64,
+        Cell::Text(s) => s.parse().unwrap_or(f64::NAN),
+        Cell::Null => f64::NAN,
+    }
+}
+
+fn text(c: &Cell) -> String {
+    match c {
+        Cell::Text(s) => s.clone(),
+        Cell::Int(i) => i.to_string(),
+        Cell::Float(f) => f.to_string(),
+        Cell::Null => String::new(),
+    }
+}
+
+/// Row labels that are totals, kept in tables but left out of charts by category.
+fn is_total(label: &str) -> bool {
+    matches!(
+        label.to_ascii_lowercase().as_str(),
+        "total" | "all" | "world" | "wld" | "*" | "(total)" | "all partners" | "all products"
+    )
+}
+
+/// Label columns accepted for "who" in each chart, most specific first.
+const PARTNER: &[&str] = &[
+    "partner",
+    "partner_iso3",
+    "exporter",
+    "country",
+    "iso3",
+    "key",
+];
+const BALANCE_KEY: &[&str] = &[
+    "partner",
+    "partner_iso3",
+    "product",
+    "hs2",
+    "hs4",
+    "hs6",
+    "enduse",
+    "end_use",
+    "section",
+    "year",
+    "key",
+];
+const BALANCE: &[&str] = &["balance", "trade_balance", "balance_usd"];
+const CURRENCY: &[&str] = &["currency"];
+const COMP_CLASS: &[&str] = &[
+    "enduse", "end_use", "class", "category", "hs2", "section", "key", "product",
+];
+const COMP_VALUE: &[&str] = &["value", "value_usd", "imports", "exports", "amount"];
+const YEAR: &[&str] = &["year", "t"];
+const CREATION: &[&str] = &["trade_creation", "creation", "tc", "creation_usd"];
+const DIVERSION: &[&str] = &["trade_diversion", "diversion", "td", "diversion_usd"];
+const GE_COUNTRY: &[&str] = &["country", "iso3", "exporter", "region", "key"];
+const GE_GDP: &[&str] = &[
+    "real_gdp_full_pct",
+    "real_gdp_pct_change_full",
+    "full_real_gdp_pct_change",
+    "real_gdp_pct_change",
+    "real_gdp_change_pct",
+    "real_gdp_pct",
+    "welfare_pct_change",
+    "welfare_pct",
+    "rgdp_pct_change",
+];
+const JOBS_INDUSTRY: &[&str] = &["industry", "sector", "region", "key", "label"];
+const JOBS_VALUE: &[&str] = &[
+    "jobs_in_exports",
+    "jobs_embodied_in_exports",
+    "employment_in_exports",
+    "jobs_supported",
+    "jobs_exports",
+    "jobs",
+];
+
+/// Currency from a `currency` column (first non-empty value) or the given default.
+fn currency_of(t: &Table, default: &str) -> String {
+    col(t, CURRENCY)
+        .and_then(|j| t.rows.iter().map(|r| text(&r[j])).find(|s| !s.is_empty()))
+        .unwrap_or_else(|| default.to_string())
+}
+
+/// The table block, cut to [`MAX_TABLE_ROWS`] with a note naming the source of the rest.
+fn table_block(t: &Table, source: &str) -> Block {
+    let mut t = t.clone();
+    if t.rows.len() > MAX_TABLE_ROWS {
+        let n = t.rows.len();
+        t.rows.truncate(MAX_TABLE_ROWS);
+        t.note(format!(
+            "First {MAX_TABLE_ROWS} of {n} rows shown; all rows are in {source}."
+        ));
+    }
+    Block::Table(t)
+}
+
+fn shown_note(kind: &str, dropped: usize, total: usize, source: &str) -> Option<String> {
+    let src = format!("Source: {source}.");
+    if dropped > 0 {
+        Some(format!(
+            "{} of {total} {kind} with the largest magnitudes shown; all are in the table. {src}",
+            total - dropped
+        ))
+    } else {
+        Some(src)
+    }
+}
+
+/// Trade balance by partner (or by whatever key the table is by): a diverging, sorted bar
+/// chart of `balance`, then the table. Needs a key column and a `balance` column.
+pub fn balance_section(
+    t: &Table,
+    source: &str,
+    default_currency: &str,
+) -> Result<Section, ReportError> {
+    let key = need(t, source, "partner or other key", BALANCE_KEY)?;
+    let bal = need(t, source, "trade balance", BALANCE)?;
+    let currency = currency_of(t, default_currency);
+    let mut groups: Vec<BarGroup> = t
+        .rows
+        .iter()
+        .filter(|r| !is_total(&text(&r[key])))
+        .map(|r| BarGroup {
+            label: text(&r[key]),
+            values: vec![num(&r[bal])],
+        })
+        .collect();
+    let total = groups.len();
+    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+    let by = t.columns[key].replace('_', " ");
+    let svg = chart::hbar_chart(
+        &ChartText {
+            title: format!("Trade balance by {by} (exports − imports)"),
+            value_axis: "Trade balance".into(),
+            category_axis: capitalise(&by),
+            unit: Unit::Money(currency),
+            note: shown_note("bars", dropped, total, source),
+        },
+        &["Trade balance".into()],
+        &groups,
+    );
+    Ok(Section {
+        id: "balance".into(),
+        heading: format!("Trade balance by {by}"),
+        blocks: vec![Block::Chart(svg), table_block(t, source)],
+    })
+}
+
+/// Import (or export) composition: stacked columns by class over years when the table has a
+/// year column with several years, sorted bars of the value by class otherwise.
+pub fn composition_section(
+    t: &Table,
+    source: &str,
+    default_currency: &str,
+) -> Result<Section, ReportError> {
+    let class = need(t, source, "class (end use, chapter or section)", COMP_CLASS)?;
+    let value = need(t, source, "value", COMP_VALUE)?;
+    let currency = currency_of(t, default_currency);
+    let flow = col(t, &["flow"])
+        .and_then(|j| t.rows.first().map(|r| text(&r[j])))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| {
+            if t.columns[value].eq_ignore_ascii_case("exports") {
+                "exports".into()
+            } else {
+                "imports".into()
+            }
+        });
+    let by = t.columns[class].replace('_', " ");
+    let rows: Vec<&Vec<Cell>> = t
+        .rows
+        .iter()
+        .filter(|r| !is_total(&text(&r[class])))
+        .collect();
+    let mut years: Vec<String> = Vec::new();
+    if let Some(y) = col(t, YEAR) {
+        for r in &rows {
+            let s = text(&r[y]);
+            if !years.contains(&s) {
+                years.push(s);
+            }
+        }
+        years.sort();
+    }
+    let svg = if years.len() > 1 {
+        let y = col(t, YEAR).unwrap_or(0);
+        let mut series: Vec<String> = Vec::new();
+        for r in &rows {
+            let s = text(&r[class]);
+            if !series.contains(&s) {
+                series.push(s);
+            }
+        }
+        let mut values = vec![vec![0.0; years.len()]; series.len()];
+        for r in &rows {
+            let s = series.iter().position(|x| *x == text(&r[class]));
+            let c = years.iter().position(|x| *x == text(&r[y]));
+            if let (Some(s), Some(c)) = (s, c) {
+                let v = num(&r[value]);
+                if v.is_finite() {
+                    values[s][c] += v;
+                }
+            }
+        }
+        chart::stacked_columns(
+            &ChartText {
+                title: format!(
+                    "{} by {by}, {} to {}",
+                    capitalise(&flow),
+                    years[0],
+                    years[years.len() - 1]
+                ),
+                value_axis: capitalise(&flow),
+                category_axis: "Year".into(),
+                unit: Unit::Money(currency),
+                note: Some(format!("Source: {source}.")),
+            },
+            &years,
+            &series,
+            &values,
+        )
+    } else {
+        let mut groups: Vec<BarGroup> = rows
+            .iter()
+            .map(|r| BarGroup {
+                label: text(&r[class]),
+                values: vec![num(&r[value])],
+            })
+            .collect();
+        let total = groups.len();
+        let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+        let when = years.first().map(|y| format!(", {y}")).unwrap_or_default();
+        chart::hbar_chart(
+            &ChartText {
+                title: format!("{} by {by}{when}", capitalise(&flow)),
+                value_axis: capitalise(&flow),
+                category_axis: capitalise(&by),
+                unit: Unit::Money(currency),
+                note: shown_note("classes", dropped, total, source),
+            },
+            &[capitalise(&flow)],
+            &groups,
+        )
+    };
+    Ok(Section {
+        id: "composition".into(),
+        heading: format!("{} by {by}", capitalise(&flow)),
+        blocks: vec![Block::Chart(svg), table_block(t, source)],
+    })
+}
+
+/// Whether a table holds scenario effects by partner (a partner column, creation and
+/// diversion columns).
+pub fn is_scenario_by_partner(t: &Table) -> bool {
+    col(t, PARTNER).is_some() && col(t, CREATION).is_some() && col(t, DIVERSION).is_some()
+}
+
+/// Scenario effects by partner: grouped bars of trade creation and trade diversion per
+/// partner, sorted by their sum, then the table.
+pub fn scenario_partner_blocks(
+    t: &Table,
+    source: &str,
+    default_currency: &str,
+) -> Result<Vec<Block>, ReportError> {
+    let p = need(t, source, "partner", PARTNER)?;
+    let c = need(t, source, "trade creation", CREATION)?;
+    let d = need(t, source, "trade diversion", DIVERSION)?;
+    let currency = currency_of(t, default_currency);
+    let mut groups: Vec<BarGroup> = t
+        .rows
+        .iter()
+        .filter(|r| !is_total(&text(&r[p])))
+        .map(|r| BarGroup {
+            label: text(&r[p]),
+            values: vec![num(&r[c]), num(&r[d])],
+        })
+        .collect();
+    let total = groups.len();
+    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+    let svg = chart::hbar_chart(
+        &ChartText {
+            title: "Scenario effects on imports by partner: trade creation and diversion".into(),
+            value_axis: "Change in imports".into(),
+            category_axis: "Partner".into(),
+            unit: Unit::Money(currency),
+            note: shown_note("partners", dropped, total, source),
+        },
+        &["Trade creation".into(), "Trade diversion".into()],
+        &groups,
+    );
+    Ok(vec![Block::Chart(svg), table_block(t, source)])
+}
+
+/// A scenario result: the by-partner chart when one of the tables has the columns for it,
+/// every table as data, and the scenario text when given.
+pub fn scenario_section(
+    tables: &[(Table, String)],
+    scenario_text: Option<&str>,
+    default_currency: &str,
+) -> Result<Section, ReportError> {
+    let mut blocks = Vec::new();
+    let by_partner = tables
+        .iter()
+        .position(|(t, src)| is_scenario_by_partner(t) && src.contains("partner"))
+        .or_else(|| tables.iter().position(|(t, _)| is_scenario_by_partner(t)));
+    match by_partner {
+        Some(i) => {
+            let (t, src) = &tables[i];
+            blocks.extend(scenario_partner_blocks(t, src, default_currency)?);
+        }
+        None if !tables.is_empty() => {
+            // Name what was looked for, with the columns of the first table as the example.
+            let (t, src) = &tables[0];
+            let wanted: Vec<&str> = PARTNER
+                .iter()
+                .chain(CREATION)
+                .chain(DIVERSION)
+                .copied()
+                .collect();
+            return Err(missing(
+                t,
+                src,
+                "partner, trade creation and trade diversion",
+                &wanted,
+            ));
+        }
+        None => {}
+    }
+    for (i, (t, src)) in tables.iter().enumerate() {
+        if Some(i) != by_partner {
+            blocks.push(table_block(t, src));
+        }
+    }
+    if let Some(text) = scenario_text {
+        blocks.push(Block::Text("The scenario, as given:".into()));
+        blocks.push(Block::Pre(text.to_string()));
+    }
+    Ok(Section {
+        id: "scenario".into(),
+        heading: "Policy scenario (partial equilibrium)".into(),
+        blocks,
+    })
+}
+
+/// General equilibrium: sorted bars of the real-GDP % change by country, then the table.
+pub fn ge_section(t: &Table, source: &str) -> Result<Section, ReportError> {
+    let country = need(t, source, "country", GE_COUNTRY)?;
+    let gdp = col(t, GE_GDP)
+        .or_else(|| {
+            // Tolerate new names: a real-GDP or welfare column in percent.
+            t.columns.iter().position(|c| {
+                let c = c.to_ascii_lowercase();
+                (c.contains("real_gdp") || c.contains("welfare") || c.contains("rgdp"))
+                    && (c.contains("pct") || c.contains("percent"))
+            })
+        })
+        .ok_or_else(|| missing(t, source, "real-GDP % change", GE_GDP))?;
+    let mut groups: Vec<BarGroup> = t
+        .rows
+        .iter()
+        .filter(|r| !is_total(&text(&r[country])))
+        .map(|r| BarGroup {
+            label: text(&r[country]),
+            values: vec![num(&r[gdp])],
+        })
+        .collect();
+    let total = groups.len();
+    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+    let svg = chart::hbar_chart(
+        &ChartText {
+            title: "Real GDP (welfare) change by country, general equilibrium".into(),
+            value_axis: format!("Real GDP change [{}]", t.columns[gdp]),
+            category_axis: "Country".into(),
+            unit: Unit::Percent,
+            note: shown_note("countries", dropped, total, source),
+        },
+        &["Real GDP change".into()],
+        &groups,
+    );
+    Ok(Section {
+        id: "ge".into(),
+        heading: "General equilibrium: real GDP by country".into(),
+        blocks: vec![Block::Chart(svg), table_block(t, source)],
+    })
+}
+
+/// Jobs supported by exports by industry: sorted bars, then the table.
+pub fn jobs_section(t: &Table, source: &str) -> Result<Section, ReportError> {
+    let ind = need(t, source, "industry", JOBS_INDUSTRY)?;
+    let jobs = col(t, JOBS_VALUE)
+        .or_else(|| {
+            t.columns
+                .iter()
+                .position(|c| c.to_ascii_lowercase().contains("jobs"))
+        })
+        .ok_or_else(|| missing(t, source, "jobs", JOBS_VALUE))?;
+    let mut groups: Vec<BarGroup> = t
+        .rows
+        .iter()
+        .filter(|r| !is_total(&text(&r[ind])))
+        .map(|r| BarGroup {
+            label: text(&r[ind]),
+            values: vec![num(&r[jobs])],
+        })
+        .collect();
+    let total = groups.len();
+    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+    let what = t.columns[jobs].replace('_', " ");
+    let svg = chart::hbar_chart(
+        &ChartText {
+            title: format!(
+                "{} by {}",
+                capitalise(&what),
+                t.columns[ind].replace('_', " ")
+            ),
+            value_axis: capitalise(&what),
+            category_axis: capitalise(&t.columns[ind].replace('_', " ")),
+            unit: Unit::Count("jobs".into()),
+            note: shown_note("industries", dropped, total, source),
+        },
+        &[capitalise(&what)],
+        &groups,
+    );
+    Ok(Section {
+        id: "jobs".into(),
+        heading: "Jobs supported by trade".into(),
+        blocks: vec![Block::Chart(svg), table_block(t, source)],
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_keeps_column_order_and_types() {
+        let ts = tables_from_json(
+            r#"[{"partner":"ZAF","exports":1.5,"year":2020,"x":null}]"#,
+            "b.json",
+        )
+        .unwrap();
+        assert_eq!(ts[0].columns, ["partner", "exports", "year", "x"]);
+        assert_eq!(ts[0].rows[0][1], Cell::Float(1.5));
+        assert_eq!(ts[0].rows[0][2], Cell::Int(2020));
+        let many = tables_from_json(r#"[[{"a":1}],[{"b":"x"}]]"#, "m").unwrap();
+        assert_eq!(many.len(), 2);
+        let named = tables_from_json(r#"{"by_partner":[{"a":1}],"meta":3}"#, "n").unwrap();
+        assert_eq!(named[0].title.as_deref(), Some("by_partner"));
+        let err = tables_from_json("[1,2]", "bad.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad.json") && err.contains("row objects"),
+            "{err}"
+        );
+        let err = tables_from_json("[{", "cut.json").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn csv_cells_are_typed() {
+        let t = table_from_csv("partner,balance\nZAF,-2.5\nAFG,\n", "b.csv").unwrap();
+        assert_eq!(t.rows[0][1], Cell::Float(-2.5));
+        assert_eq!(t.rows[1][1], Cell::Null);
+    }
+
+    #[test]
+    fn balance_chart_excludes_total_and_sorts() {
+        let t = tables_from_json(
+            r#"[{"partner":"AFG","exports":1,"imports":3,"balance":-2},
+                {"partner":"ZAF","exports":5,"imports":1,"balance":4},
+                {"partner":"TOTAL","exports":6,"imports":4,"balance":2}]"#,
+            "b.json",
+        )
+        .unwrap();
+        let s = balance_section(&t[0], "b.json", "USD").unwrap();
+        let Block::Chart(svg) = &s.blocks[0] else {
+            panic!()
+        };
+        assert!(svg.find("data-label=\"ZAF\"").unwrap() < svg.find("data-label=\"AFG\"").unwrap());
+        assert!(!svg.contains("data-label=\"TOTAL\""));
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let t = tables_from_json(r#"[{"partner":"AFG","exports":1}]"#, "b.json").unwrap();
+        let err = balance_section(&t[0], "b.json", "USD")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("b.json") && err.contains("balance") && err.contains("exports"));
+        let t = tables_from_json(r#"[{"country":"AFG","exports":1}]"#, "g.json").unwrap();
+        let err = ge_section(&t[0], "g.json").unwrap_err().to_string();
+        assert!(err.contains("real-GDP"), "{err}");
+    }
+
+    #[test]
+    fn composition_over_years_is_stacked() {
+        let t = tables_from_json(
+            r#"[{"year":2019,"enduse":"consumption","value":1},
+                {"year":2019,"enduse":"capital","value":2},
+                {"year":2020,"enduse":"consumption","value":3}]"#,
+            "c.json",
+        )
+        .unwrap();
+        let s = composition_section(&t[0], "c.json", "USD").unwrap();
+        let Block::Chart(svg) = &s.blocks[0] else {
+            panic!()
+        };
+        assert!(svg.contains("data-chart=\"stacked\""));
+    }
+
+    #[test]
+    fn scenario_picks_the_partner_table_and_keeps_the_text() {
+        let lines = tables_from_json(
+            r#"[{"partner":"AFG","product":"01","trade_creation":1,"trade_diversion":2}]"#,
+            "x",
+        )
+        .unwrap();
+        let partner = tables_from_json(r#"[{"partner":"AFG","trade_creation":1,"trade_diversion":2},{"partner":"ZAF","trade_creation":0,"trade_diversion":-2}]"#, "x").unwrap();
+        let s = scenario_section(
+            &[
+                (lines[0].clone(), "lines.json".into()),
+                (partner[0].clone(), "by_partner.json".into()),
+            ],
+            Some("name = \"<LDC>\""),
+            "USD",
+        )
+        .unwrap();
+        let Block::Chart(svg) = &s.blocks[0] else {
+            panic!()
+        };
+        assert!(svg.contains("data-chart=\"grouped\"") && svg.contains("data-label=\"ZAF\""));
+        assert!(matches!(s.blocks.last(), Some(Block::Pre(t)) if t.contains("<LDC>")));
+    }
+}
