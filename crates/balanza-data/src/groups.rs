@@ -277,7 +277,7 @@ pub enum GroupError {
 }
 
 /// Built-in groups plus user-defined ones, resolved as of a date.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupSet {
     /// User groups: name (normalised) → expression text.
     user: BTreeMap<String, String>,

@@ -1,0 +1,517 @@
+//! Running a scenario: flows + tariffs + elasticities → one market of (partner, product) lines
+//! → the PE model → line results, aggregates, trade balance and a data-coverage account.
+
+use super::products::{hs_section, EndUseMap};
+use super::Scenario;
+use crate::pe::{LineResult, Market, Model, ProductResult};
+use crate::tariffs::{open_text, TariffIndex, TariffTable};
+use crate::SimError;
+use balanza_data::countries::country;
+use balanza_data::table::TradeTable;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Import-demand elasticities |ε| by HS prefix (6, 4 or 2 digits).
+#[derive(Debug, Clone, Default)]
+pub struct Elasticities {
+    map: HashMap<String, f64>,
+}
+
+impl Elasticities {
+    /// Reads a CSV with columns `product` (HS6, HS4 or HS2 code) and `elasticity` (the
+    /// absolute value |ε| > 0; a negative value is an error, so that sign conventions cannot
+    /// silently flip the effect).
+    pub fn read(path: &Path) -> Result<Elasticities, SimError> {
+        let mut rdr = csv::Reader::from_reader(open_text(path)?);
+        let ferr = |line: u64, column: usize, message: String| SimError::File {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        };
+        let h = rdr
+            .headers()
+            .map_err(|e| ferr(1, 1, e.to_string()))?
+            .clone();
+        let pos = |n: &str| h.iter().position(|x| x.trim().eq_ignore_ascii_case(n));
+        let cp = pos("product").ok_or_else(|| ferr(1, 1, "no `product` column".into()))?;
+        let ce = pos("elasticity").ok_or_else(|| ferr(1, 1, "no `elasticity` column".into()))?;
+        let mut map = HashMap::new();
+        for (k, rec) in rdr.records().enumerate() {
+            let line = k as u64 + 2;
+            let rec = rec.map_err(|e| ferr(line, 1, e.to_string()))?;
+            let p = rec.get(cp).unwrap_or("").trim().to_string();
+            let t = rec.get(ce).unwrap_or("").trim();
+            let e: f64 = t
+                .parse()
+                .map_err(|_| ferr(line, ce + 1, format!("`{t}` is not a number")))?;
+            if !(e.is_finite() && e > 0.0) {
+                return Err(ferr(
+                    line,
+                    ce + 1,
+                    format!(
+                        "elasticity {t}: give the absolute value |ε| > 0 (negative values are \
+                         rejected so a sign convention cannot flip the result)"
+                    ),
+                ));
+            }
+            map.insert(p, e);
+        }
+        Ok(Elasticities { map })
+    }
+
+    /// |ε| for an HS6 product: the most specific listed prefix, if any.
+    pub fn get(&self, hs6: &str) -> Option<f64> {
+        [6usize, 4, 2]
+            .iter()
+            .filter(|&&n| n <= hs6.len())
+            .find_map(|&n| self.map.get(&hs6[..n]).copied())
+    }
+}
+
+/// What the data covered and what was left out, so nothing is dropped silently.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coverage {
+    /// Import lines (partner × product) of the importer in the base year.
+    pub import_lines: usize,
+    /// Import lines without a tariff (neither MFN nor scheme), left out of the simulation.
+    pub imports_without_tariff: usize,
+    /// Their import value.
+    pub imports_without_tariff_value: f64,
+    /// HS6 tariff lines of the importer with no imports from any partner.
+    pub tariff_lines_without_imports: usize,
+    /// Partner-specific tariff rows for partners that do not export to the importer.
+    pub tariff_rows_partner_without_imports: usize,
+    /// Products simulated with the default |ε| (no estimate in the elasticities file).
+    pub products_default_elasticity: usize,
+    /// Products simulated.
+    pub products: usize,
+    /// Lines whose imports SMART would have made negative (set to zero).
+    pub clamped_lines: usize,
+    /// Tariff years used.
+    pub tariff_years: Vec<i32>,
+}
+
+/// The simulated market with everything needed to report it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The model that ran.
+    pub model: Model,
+    /// Partner code per line.
+    pub partner: Vec<String>,
+    /// Product index per line (into `product_codes`).
+    pub product: Vec<u32>,
+    /// Index of the last measure that changed the line's tariff (`None` = unchanged).
+    pub measure: Vec<Option<u16>>,
+    /// Baseline regime of each line (MFN or a scheme name).
+    pub regime: Vec<String>,
+    /// Inputs and per-line results (the market's columns).
+    pub market: Market,
+    /// Line results, in the market's order.
+    pub lines: Vec<LineResult>,
+    /// Product results.
+    pub products: Vec<ProductResult>,
+    /// HS6 code per product.
+    pub product_codes: Vec<String>,
+    /// End-use class per product.
+    pub product_end_use: Vec<&'static str>,
+    /// Whether each product used the default |ε|.
+    pub product_default_eps: Vec<bool>,
+    /// Measure names, by index.
+    pub measure_names: Vec<String>,
+    /// The importer's exports to each partner in the base year (for trade balances).
+    pub exports: BTreeMap<String, f64>,
+    /// What the data covered.
+    pub coverage: Coverage,
+}
+
+/// Sums over a set of lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aggregate {
+    /// The key (partner, group, section, end use...).
+    pub key: String,
+    /// Number of lines.
+    pub lines: usize,
+    /// Baseline imports.
+    pub baseline: f64,
+    /// New imports.
+    pub new_imports: f64,
+    /// Trade creation.
+    pub creation: f64,
+    /// Trade diversion.
+    pub diversion: f64,
+    /// Tariff revenue change.
+    pub revenue_change: f64,
+    /// Consumer-surplus change.
+    pub consumer_surplus: f64,
+    /// Welfare (SMART: Harberger triangle; CES: ΔCS + ΔTR).
+    pub welfare: f64,
+}
+
+/// Market totals.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    /// Sums over all lines.
+    pub all: Aggregate,
+    /// Tariff revenue before.
+    pub revenue_before: f64,
+    /// Tariff revenue after.
+    pub revenue_after: f64,
+    /// SMART: Harberger triangle with TC only (the WITS welfare figure); CES: 0.
+    pub welfare_triangle_tc: f64,
+    /// SMART: triangle with TC + TD; CES: 0.
+    pub welfare_triangle_tc_td: f64,
+    /// ΔCS + ΔTR.
+    pub net_welfare: f64,
+}
+
+/// Loads the optional inputs a scenario names and runs it on `flows`.
+pub fn run(sc: &Scenario, flows: &TradeTable) -> Result<Outcome, SimError> {
+    let tariffs = match &sc.data.tariffs {
+        Some(p) => TariffTable::read(p)?,
+        None => TariffTable::default(),
+    };
+    let eps = match &sc.data.elasticities {
+        Some(p) => Elasticities::read(p)?,
+        None => Elasticities::default(),
+    };
+    let end_use = match &sc.data.end_use {
+        Some(p) => EndUseMap::read(p)?,
+        None => EndUseMap::default(),
+    };
+    run_with(sc, flows, &tariffs, &eps, &end_use)
+}
+
+/// Runs a scenario on loaded inputs.
+pub fn run_with(
+    sc: &Scenario,
+    flows: &TradeTable,
+    tariffs: &TariffTable,
+    eps: &Elasticities,
+    end_use: &EndUseMap,
+) -> Result<Outcome, SimError> {
+    let imp = flows.country_id(&sc.importer).ok_or_else(|| {
+        SimError::Data(format!(
+            "the flows have no rows for importer {} (countries present: {})",
+            sc.importer,
+            flows.countries.len()
+        ))
+    })?;
+    // Baseline imports by (product id, partner id), summing duplicates; exports by partner.
+    let mut imports: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut exports: BTreeMap<String, f64> = BTreeMap::new();
+    let mut years_present = std::collections::BTreeSet::new();
+    for r in 0..flows.len() {
+        let y = flows.year[r];
+        if flows.importer[r] == imp {
+            years_present.insert(y);
+        }
+        if y != sc.base_year {
+            continue;
+        }
+        if flows.importer[r] == imp && flows.exporter[r] != imp {
+            *imports
+                .entry((flows.product[r], flows.exporter[r]))
+                .or_insert(0.0) += flows.value[r];
+        } else if flows.exporter[r] == imp && flows.importer[r] != imp {
+            *exports
+                .entry(flows.countries[flows.importer[r] as usize].clone())
+                .or_insert(0.0) += flows.value[r];
+        }
+    }
+    if imports.is_empty() {
+        return Err(SimError::Data(format!(
+            "no imports of {} in {} in the flows (years with imports: {:?})",
+            sc.importer, sc.base_year, years_present
+        )));
+    }
+    let mut keys: Vec<(u32, u32)> = imports.keys().copied().collect();
+    // Group lines by product code text so products are contiguous and ordered.
+    keys.sort_unstable_by(|a, b| {
+        flows.products[a.0 as usize]
+            .cmp(&flows.products[b.0 as usize])
+            .then(a.1.cmp(&b.1))
+    });
+    let partner_ids: HashMap<String, u32> = flows
+        .countries
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.clone(), i as u32))
+        .collect();
+    let mut tindex: TariffIndex = tariffs.index(&sc.importer, sc.base_year, &partner_ids);
+    if let Some(r) = sc.data.mfn_rate {
+        tindex.set_flat_mfn(r);
+    }
+    if tindex.is_empty() {
+        return Err(SimError::Data(format!(
+            "no tariff rates for importer {}: give data.tariffs (a tariff file with rows for {}) \
+             or data.mfn_rate_pct (a flat MFN rate)",
+            sc.importer, sc.importer
+        )));
+    }
+    let mut cov = Coverage {
+        import_lines: keys.len(),
+        tariff_rows_partner_without_imports: tindex.unmatched_partner_rows,
+        tariff_years: tindex.years.clone(),
+        ..Coverage::default()
+    };
+    let mut out = Outcome {
+        model: sc.model,
+        partner: Vec::with_capacity(keys.len()),
+        product: Vec::with_capacity(keys.len()),
+        measure: Vec::with_capacity(keys.len()),
+        regime: Vec::with_capacity(keys.len()),
+        market: Market::default(),
+        lines: Vec::new(),
+        products: Vec::new(),
+        product_codes: Vec::new(),
+        product_end_use: Vec::new(),
+        product_default_eps: Vec::new(),
+        measure_names: sc.measures.iter().map(|m| m.name.clone()).collect(),
+        exports,
+        coverage: Coverage::default(),
+    };
+    let mkt = &mut out.market;
+    let mut last_product = u32::MAX;
+    let mut imported_products = std::collections::HashSet::new();
+    for (pid, cid) in keys {
+        let code = &flows.products[pid as usize];
+        let hs6: &str = if code.len() > 6 { &code[..6] } else { code };
+        imported_products.insert(hs6.to_string());
+        let m0 = imports[&(pid, cid)];
+        let Some((t0, regime)) = tindex.rate(cid, hs6) else {
+            cov.imports_without_tariff += 1;
+            cov.imports_without_tariff_value += m0;
+            continue;
+        };
+        if pid != last_product {
+            last_product = pid;
+            mkt.offsets.push(mkt.imports.len());
+            let e = eps.get(hs6);
+            mkt.demand_elasticity
+                .push(e.unwrap_or(sc.default_demand_elasticity));
+            out.product_default_eps.push(e.is_none());
+            out.product_codes.push(hs6.to_string());
+            out.product_end_use
+                .push(end_use.get(hs6).unwrap_or("not_classified"));
+        }
+        let partner = &flows.countries[cid as usize];
+        let eu = *out.product_end_use.last().unwrap_or(&"not_classified");
+        let mut t1 = t0;
+        let mut hit = None;
+        for (k, m) in sc.measures.iter().enumerate() {
+            if m.partners.contains(partner.as_str()) && m.products.contains(hs6, Some(eu)) {
+                t1 = m.action.apply(t1);
+                hit = Some(k as u16);
+            }
+        }
+        mkt.imports.push(m0);
+        mkt.t0.push(t0);
+        mkt.t1.push(t1);
+        out.partner.push(partner.clone());
+        out.product.push((out.product_codes.len() - 1) as u32);
+        out.measure.push(hit);
+        out.regime.push(regime.to_string());
+    }
+    mkt.offsets.push(mkt.imports.len());
+    if mkt.imports.is_empty() {
+        return Err(SimError::Data(format!(
+            "none of the {} import lines of {} in {} has a tariff rate: give data.mfn_rate_pct \
+             or a tariff file that covers these products",
+            cov.import_lines, sc.importer, sc.base_year
+        )));
+    }
+    cov.tariff_lines_without_imports = tindex
+        .products
+        .iter()
+        .filter(|p| p.len() == 6 && !imported_products.contains(*p))
+        .count();
+    let res = out.market.simulate(sc.model, &sc.params);
+    cov.products = res.products.len();
+    cov.products_default_elasticity = out.product_default_eps.iter().filter(|d| **d).count();
+    cov.clamped_lines = res.products.iter().map(|p| p.clamped as usize).sum();
+    out.lines = res.lines;
+    out.products = res.products;
+    out.coverage = cov;
+    Ok(out)
+}
+
+impl Outcome {
+    /// Sums lines by a key; keys sorted by descending absolute import change, then name.
+    pub fn aggregate<F: Fn(usize) -> String>(&self, key: F) -> Vec<Aggregate> {
+        let mut map: HashMap<String, Aggregate> = HashMap::new();
+        for i in 0..self.lines.len() {
+            let k = key(i);
+            let a = map.entry(k.clone()).or_insert_with(|| Aggregate {
+                key: k,
+                ..Aggregate::default()
+            });
+            add_line(a, self.market.imports[i], &self.lines[i]);
+        }
+        let mut v: Vec<Aggregate> = map.into_values().collect();
+        v.sort_by(|a, b| {
+            (b.new_imports - b.baseline)
+                .abs()
+                .total_cmp(&(a.new_imports - a.baseline).abs())
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        v
+    }
+
+    /// By partner (ISO3).
+    pub fn by_partner(&self) -> Vec<Aggregate> {
+        self.aggregate(|i| self.partner[i].clone())
+    }
+
+    /// By the measure that changed the line (`unchanged` for lines no measure touched).
+    pub fn by_measure(&self) -> Vec<Aggregate> {
+        self.aggregate(|i| match self.measure[i] {
+            Some(k) => self.measure_names[k as usize].clone(),
+            None => "unchanged".to_string(),
+        })
+    }
+
+    /// By the partner's M49 region.
+    pub fn by_region(&self) -> Vec<Aggregate> {
+        self.aggregate(|i| {
+            country(&self.partner[i])
+                .map(|c| c.region)
+                .filter(|r| !r.is_empty())
+                .unwrap_or("other/unknown")
+                .to_string()
+        })
+    }
+
+    /// By HS section (I–XXI).
+    pub fn by_section(&self) -> Vec<Aggregate> {
+        self.aggregate(|i| hs_section(&self.product_codes[self.product[i] as usize]).to_string())
+    }
+
+    /// By end-use class.
+    pub fn by_end_use(&self) -> Vec<Aggregate> {
+        self.aggregate(|i| self.product_end_use[self.product[i] as usize].to_string())
+    }
+
+    /// Market totals.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        t.all.key = "total".into();
+        for i in 0..self.lines.len() {
+            add_line(&mut t.all, self.market.imports[i], &self.lines[i]);
+            t.revenue_before += self.market.t0[i] * self.market.imports[i];
+            t.revenue_after += self.market.t1[i] * self.lines[i].new_imports;
+        }
+        match self.model {
+            Model::Smart => {
+                t.welfare_triangle_tc = t.all.welfare;
+                t.welfare_triangle_tc_td = self.products.iter().map(|p| p.welfare_tc_td).sum();
+            }
+            Model::Ces => {
+                // The exact product ΔCS, not the sum of its line attributions (equal up to
+                // rounding).
+                t.all.consumer_surplus = self.products.iter().map(|p| p.consumer_surplus).sum();
+            }
+        }
+        t.net_welfare = t.all.consumer_surplus + t.all.revenue_change;
+        t
+    }
+}
+
+fn add_line(a: &mut Aggregate, m0: f64, r: &LineResult) {
+    a.lines += 1;
+    a.baseline += m0;
+    a.new_imports += r.new_imports;
+    a.creation += r.creation;
+    a.diversion += r.diversion;
+    a.revenue_change += r.revenue_change;
+    a.consumer_surplus += r.consumer_surplus;
+    a.welfare += r.welfare;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn table(rows: &[(&str, &str, &str, f64)]) -> TradeTable {
+        let mut t = TradeTable::default();
+        let cid = |t: &mut TradeTable, c: &str| match t.country_id(c) {
+            Some(i) => i,
+            None => {
+                t.countries.push(c.to_string());
+                (t.countries.len() - 1) as u32
+            }
+        };
+        for (e, m, p, v) in rows {
+            let ei = cid(&mut t, e);
+            let mi = cid(&mut t, m);
+            let pi = match t.products.iter().position(|x| x == p) {
+                Some(i) => i as u32,
+                None => {
+                    t.products.push(p.to_string());
+                    (t.products.len() - 1) as u32
+                }
+            };
+            t.year.push(2020);
+            t.exporter.push(ei);
+            t.importer.push(mi);
+            t.product.push(pi);
+            t.value.push(*v);
+            t.quantity.push(f64::NAN);
+            t.declared_by.push(0);
+        }
+        t
+    }
+
+    #[test]
+    fn ldc_scheme_on_a_small_market() {
+        // AFG (LDC) and ZAF share product 080929; only ZAF sells 270900; CHN exports to AFG.
+        let flows = table(&[
+            ("AFG", "CHN", "080929", 100.0),
+            ("ZAF", "CHN", "080929", 900.0),
+            ("ZAF", "CHN", "270900", 500.0),
+            ("CHN", "AFG", "851713", 40.0),
+        ]);
+        let sc = Scenario::parse(
+            r#"
+name = "t"
+importer = "CHN"
+base_year = 2020
+date = 2024-12-01
+[data]
+mfn_rate_pct = 10
+[parameters]
+import_demand_elasticity = 1.2
+[[measures]]
+name = "LDC"
+partners = "ldc and china_relations"
+set_rate_pct = 0
+"#,
+            Path::new("."),
+        )
+        .unwrap();
+        let o = run_with(
+            &sc,
+            &flows,
+            &TariffTable::default(),
+            &Elasticities::default(),
+            &EndUseMap::default(),
+        )
+        .unwrap();
+        assert_eq!(o.coverage.import_lines, 3);
+        let by = o.by_partner();
+        let afg = by.iter().find(|a| a.key == "AFG").unwrap();
+        let zaf = by.iter().find(|a| a.key == "ZAF").unwrap();
+        assert!(afg.new_imports > afg.baseline && zaf.new_imports < zaf.baseline);
+        // ZAF's 270900 is untouched (no beneficiary sells it): only 080929 diverts.
+        let t = o.totals();
+        assert!((t.all.diversion).abs() < 1e-9);
+        // Totals reconcile: new = baseline + creation + diversion; ΔTR = Σ line ΔTR.
+        assert!(
+            (t.all.new_imports - t.all.baseline - t.all.creation - t.all.diversion).abs() < 1e-9
+        );
+        assert!((t.revenue_after - t.revenue_before - t.all.revenue_change).abs() < 1e-9);
+        assert_eq!(o.exports.get("AFG"), Some(&40.0));
+        assert_eq!(o.by_measure().len(), 2);
+    }
+}
