@@ -1,0 +1,358 @@
+//! Results built on A and L: multipliers, content of exports, and pymrio's regional accounts.
+//!
+//! Names follow pymrio 0.7 (`calc_accounts`): `D_cba` (consumption-based: the satellite
+//! used anywhere for each region's final demand), `D_pba` (production-based), `D_imp`
+//! (used abroad for a region's final demand), `D_exp` (used in a region for other regions'
+//! final demand; with value added this is Johnson–Noguera's VAX), and the `_reg` sums.
+
+use crate::calc::{
+    coefficients, column_sums, leontief, row_times, technical_coefficients, times_col,
+};
+use crate::error::Result;
+use crate::system::{IoSystem, Kind};
+use faer::Mat;
+
+/// A, L and the system they came from.
+#[derive(Debug, Clone)]
+pub struct Analysis<'a> {
+    /// The validated table.
+    pub sys: &'a IoSystem,
+    /// Technical coefficients `Z diag(x)⁻¹`.
+    pub a: Mat<f64>,
+    /// Leontief inverse `(I − A)⁻¹`.
+    pub l: Mat<f64>,
+    /// What was noticed: the reader's notes, then the inverse's.
+    pub notes: Vec<String>,
+}
+
+/// A satellite pushed through L for one vector of final demand or exports.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// `diag(s) L e`: by the industry where it is generated.
+    pub by_industry: Vec<f64>,
+    /// `s' L e`.
+    pub total: f64,
+}
+
+/// pymrio's accounts for the chosen satellites (rows) by industry and by region.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    /// Consumption-based, K × N: column `(s, j)` is the satellite embodied in region s's final
+    /// demand for products of sector j (from any origin).
+    pub d_cba: Mat<f64>,
+    /// Production-based, K × N: `S diag(L y)` by producing industry.
+    pub d_pba: Mat<f64>,
+    /// Imported, K × N: the part of `d_cba` generated outside the consuming region.
+    pub d_imp: Mat<f64>,
+    /// Exported, K × N: generated in an industry for final demand of other regions.
+    pub d_exp: Mat<f64>,
+    /// `d_cba` summed by consuming region, plus final-demand emissions `F_Y` (as pymrio).
+    pub d_cba_reg: Mat<f64>,
+    /// `d_pba` summed by producing region, plus `F_Y` (as pymrio).
+    pub d_pba_reg: Mat<f64>,
+    /// `d_imp` summed by consuming region.
+    pub d_imp_reg: Mat<f64>,
+    /// `d_exp` summed by producing region.
+    pub d_exp_reg: Mat<f64>,
+}
+
+/// Satellites embodied in each region's gross exports (Koopman–Wang–Wei style split).
+#[derive(Debug, Clone)]
+pub struct ExportContent {
+    /// Gross exports by industry, N × m: column r holds region r's exports (zero elsewhere).
+    pub exports: Mat<f64>,
+    /// Domestic content `s_r (L e_r)_r`, K × m.
+    pub domestic: Mat<f64>,
+    /// Foreign content `Σ_{q≠r} s_q (L e_r)_q`, K × m.
+    pub foreign: Mat<f64>,
+    /// Local-Leontief domestic content `s_r (I − A_rr)⁻¹ e_r`, K × m (excludes domestic
+    /// value that returns through other regions).
+    pub local: Mat<f64>,
+    /// Domestic content by the industry where it is generated, K × N: entry p is
+    /// `s_p (L e_r)_p` for p in region r.
+    pub domestic_by_industry: Mat<f64>,
+}
+
+impl<'a> Analysis<'a> {
+    /// Computes A and L, failing with a named industry when L does not exist.
+    pub fn new(sys: &'a IoSystem) -> Result<Self> {
+        let a = technical_coefficients(sys.z.as_ref(), &sys.x, &sys.labels)?;
+        let inv = leontief(a.as_ref(), &sys.labels)?;
+        let mut notes = sys.notes.clone();
+        notes.extend(inv.notes);
+        Ok(Self {
+            sys,
+            a,
+            l: inv.l,
+            notes,
+        })
+    }
+
+    /// Output multipliers: column sums of L.
+    pub fn output_multipliers(&self) -> Vec<f64> {
+        column_sums(self.l.as_ref())
+    }
+
+    /// Coefficients `s = f / x` of satellite `k`.
+    pub fn coefficients(&self, k: usize) -> Vec<f64> {
+        coefficients(&self.sys.satellites[k].f, &self.sys.x)
+    }
+
+    /// Multipliers `s' L` of satellite `k` (pymrio's `M` row).
+    pub fn multipliers(&self, k: usize) -> Vec<f64> {
+        row_times(&self.coefficients(k), self.l.as_ref())
+    }
+
+    /// Satellite `k` embodied in a vector of final demand or exports `e` (by industry).
+    pub fn content(&self, k: usize, e: &[f64]) -> Content {
+        let s = self.coefficients(k);
+        let le = times_col(self.l.as_ref(), e);
+        let by_industry: Vec<f64> = s.iter().zip(&le).map(|(a, b)| a * b).collect();
+        let total = by_industry.iter().sum();
+        Content { by_industry, total }
+    }
+
+    /// Final demand summed by the region it belongs to: N × m.
+    fn y_by_region(&self) -> Mat<f64> {
+        let sys = self.sys;
+        let mut y = Mat::zeros(sys.n(), sys.regions.len());
+        for (c, &r) in sys.y_region.iter().enumerate() {
+            for p in 0..sys.n() {
+                y[(p, r)] += sys.y[(p, c)];
+            }
+        }
+        y
+    }
+
+    /// pymrio's `calc_accounts` for the satellites `sats` (indices into `sys.satellites`).
+    ///
+    /// Work is O(N²·(m + K)) for N industries, m regions, K satellites: each column `(s, j)`
+    /// of `L · diag_blocks(Y)` is formed once and used for both `D_cba` and `D_imp`, so the
+    /// imported part is summed directly rather than by subtracting (no cancellation).
+    pub fn accounts(&self, sats: &[usize]) -> Accounts {
+        let sys = self.sys;
+        let (n, m, ns, k) = (sys.n(), sys.regions.len(), sys.n_sectors(), sats.len());
+        let s: Vec<Vec<f64>> = sats.iter().map(|&i| self.coefficients(i)).collect();
+        let yr = self.y_by_region();
+        let mut d_cba = Mat::zeros(k, n);
+        let mut d_imp = Mat::zeros(k, n);
+        let mut x_tot = vec![0.0; n];
+        let mut x_exp = vec![0.0; n];
+        let mut v = vec![0.0; n];
+        for reg in 0..m {
+            for j in 0..ns {
+                // v = L[:, (r, j) for all r] · Y[(r, j), reg]: output needed for region reg's
+                // final demand of sector j products.
+                v.iter_mut().for_each(|x| *x = 0.0);
+                for r in 0..m {
+                    let c = r * ns + j;
+                    let y = yr[(c, reg)];
+                    if y != 0.0 {
+                        for (p, vp) in v.iter_mut().enumerate() {
+                            *vp += self.l[(p, c)] * y;
+                        }
+                    }
+                }
+                let col = reg * ns + j;
+                for (p, &vp) in v.iter().enumerate() {
+                    x_tot[p] += vp;
+                    if sys.region_of(p) != reg {
+                        x_exp[p] += vp;
+                    }
+                }
+                for (kk, sk) in s.iter().enumerate() {
+                    let mut cba = 0.0;
+                    let mut imp = 0.0;
+                    for (p, &vp) in v.iter().enumerate() {
+                        let t = sk[p] * vp;
+                        cba += t;
+                        if sys.region_of(p) != reg {
+                            imp += t;
+                        }
+                    }
+                    d_cba[(kk, col)] = cba;
+                    d_imp[(kk, col)] = imp;
+                }
+            }
+        }
+        let d_pba = Mat::from_fn(k, n, |kk, p| s[kk][p] * x_tot[p]);
+        let d_exp = Mat::from_fn(k, n, |kk, p| s[kk][p] * x_exp[p]);
+        let by_region =
+            |d: &Mat<f64>| Mat::from_fn(k, m, |kk, r| (0..ns).map(|j| d[(kk, r * ns + j)]).sum());
+        let mut d_cba_reg = by_region(&d_cba);
+        let mut d_pba_reg = by_region(&d_pba);
+        // pymrio adds direct final-demand flows (household emissions) to the two regional
+        // totals; they are neither imported nor exported.
+        for (kk, &i) in sats.iter().enumerate() {
+            if let Some(fy) = &sys.satellites[i].f_y {
+                for (c, &r) in sys.y_region.iter().enumerate() {
+                    d_cba_reg[(kk, r)] += fy[c];
+                    d_pba_reg[(kk, r)] += fy[c];
+                }
+            }
+        }
+        Accounts {
+            d_imp_reg: by_region(&d_imp),
+            d_exp_reg: by_region(&d_exp),
+            d_cba,
+            d_pba,
+            d_imp,
+            d_exp,
+            d_cba_reg,
+            d_pba_reg,
+        }
+    }
+
+    /// Gross exports by industry, one column per exporting region.
+    ///
+    /// Multi-regional: region r's exports of industry p are its sales to every other region,
+    /// intermediate (Z) and final (Y) — the domestic blocks zeroed, as pymrio's
+    /// `get_gross_trade`. National: Y's exports column (None when the table has none).
+    pub fn gross_exports(&self) -> Option<Mat<f64>> {
+        let sys = self.sys;
+        let n = sys.n();
+        match sys.kind {
+            Kind::National => {
+                let e = sys.exports()?;
+                Some(Mat::from_fn(n, 1, |p, _| e[p]))
+            }
+            Kind::MultiRegional => {
+                let m = sys.regions.len();
+                let mut e = Mat::zeros(n, m);
+                for p in 0..n {
+                    let r = sys.region_of(p);
+                    let mut t = 0.0;
+                    for c in 0..n {
+                        if sys.region_of(c) != r {
+                            t += sys.z[(p, c)];
+                        }
+                    }
+                    for (c, &cr) in sys.y_region.iter().enumerate() {
+                        if cr != r {
+                            t += sys.y[(p, c)];
+                        }
+                    }
+                    e[(p, r)] = t;
+                }
+                Some(e)
+            }
+        }
+    }
+
+    /// Satellites embodied in gross exports (domestic, foreign, local-Leontief), or None for a
+    /// national table without an exports column.
+    pub fn export_content(&self, sats: &[usize]) -> Result<Option<ExportContent>> {
+        let sys = self.sys;
+        let Some(e) = self.gross_exports() else {
+            return Ok(None);
+        };
+        let (n, m, ns, k) = (sys.n(), sys.regions.len(), sys.n_sectors(), sats.len());
+        let le = &self.l * &e;
+        let s: Vec<Vec<f64>> = sats.iter().map(|&i| self.coefficients(i)).collect();
+        let mut domestic = Mat::zeros(k, m);
+        let mut foreign = Mat::zeros(k, m);
+        let mut local = Mat::zeros(k, m);
+        let mut by_ind = Mat::zeros(k, n);
+        for r in 0..m {
+            let block: Vec<String> = sys.labels[r * ns..(r + 1) * ns].to_vec();
+            let a_rr = Mat::from_fn(ns, ns, |i, j| self.a[(r * ns + i, r * ns + j)]);
+            let l_rr = if m == 1 {
+                self.l.clone()
+            } else {
+                leontief(a_rr.as_ref(), &block)?.l
+            };
+            let e_r: Vec<f64> = (0..ns).map(|i| e[(r * ns + i, r)]).collect();
+            let w = times_col(l_rr.as_ref(), &e_r);
+            for (kk, sk) in s.iter().enumerate() {
+                for p in 0..n {
+                    let t = sk[p] * le[(p, r)];
+                    if sys.region_of(p) == r {
+                        domestic[(kk, r)] += t;
+                        by_ind[(kk, p)] = t;
+                    } else {
+                        foreign[(kk, r)] += t;
+                    }
+                }
+                local[(kk, r)] = (0..ns).map(|i| sk[r * ns + i] * w[i]).sum();
+            }
+        }
+        Ok(Some(ExportContent {
+            exports: e,
+            domestic,
+            foreign,
+            local,
+            domestic_by_industry: by_ind,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::system::Satellite;
+
+    /// Two regions × one sector, small enough to work out by hand.
+    fn toy() -> IoSystem {
+        // Z: r1 sells 10 to itself and 20 to r2; r2 sells 5 to r1 and 15 to itself.
+        // Y: columns r1/hh, r2/hh. x = Z·1 + Y·1 = [100, 60].
+        let z = Mat::from_fn(2, 2, |i, j| [[10.0, 20.0], [5.0, 15.0]][i][j]);
+        let y = Mat::from_fn(2, 2, |i, j| [[50.0, 20.0], [10.0, 30.0]][i][j]);
+        IoSystem {
+            kind: Kind::MultiRegional,
+            dir: ".".into(),
+            regions: vec!["r1".into(), "r2".into()],
+            sectors: vec!["a".into()],
+            sector_names: vec!["a".into()],
+            labels: vec!["r1/a".into(), "r2/a".into()],
+            z,
+            y,
+            y_cols: vec!["r1/hh".into(), "r2/hh".into()],
+            y_region: vec![0, 1],
+            x: vec![100.0, 60.0],
+            satellites: vec![Satellite {
+                extension: "f".into(),
+                name: "va".into(),
+                f: vec![70.0, 25.0],
+                f_y: Some(vec![1.0, 2.0]),
+            }],
+            exports_col: None,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn accounts_add_up_and_match_direct_algebra() {
+        let sys = toy();
+        let an = Analysis::new(&sys).unwrap();
+        let acc = an.accounts(&[0]);
+        // Identities that hold for any consistent system: cba and pba totals agree (both
+        // include F_Y once), and Σ cba − Σ imp = Σ pba − Σ exp (domestic use of own factors).
+        let sum = |m: &Mat<f64>| (0..m.ncols()).map(|j| m[(0, j)]).sum::<f64>();
+        assert!((sum(&acc.d_cba_reg) - sum(&acc.d_pba_reg)).abs() < 1e-9);
+        assert!((sum(&acc.d_imp_reg) - sum(&acc.d_exp_reg)).abs() < 1e-9);
+        // D_pba without F_Y is F itself when x = L y.
+        assert!((acc.d_pba[(0, 0)] - 70.0).abs() < 1e-9);
+        assert!((acc.d_pba_reg[(0, 1)] - 27.0).abs() < 1e-9);
+        // D_exp of r1 = s1 · (L · y_r2)_1, by hand with L = inv(I − A).
+        let l = &an.l;
+        let s1 = 0.7;
+        let want = s1 * (l[(0, 0)] * 20.0 + l[(0, 1)] * 30.0);
+        assert!((acc.d_exp_reg[(0, 0)] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn export_content_splits_domestic_and_foreign() {
+        let sys = toy();
+        let an = Analysis::new(&sys).unwrap();
+        let c = an.export_content(&[0]).unwrap().unwrap();
+        // r1 gross exports: Z to r2 (20) + Y to r2 (20) = 40.
+        assert_eq!(c.exports[(0, 0)], 40.0);
+        assert_eq!(c.exports[(1, 0)], 0.0);
+        let (l, s) = (&an.l, [0.7, 25.0 / 60.0]);
+        assert!((c.domestic[(0, 0)] - s[0] * l[(0, 0)] * 40.0).abs() < 1e-12);
+        assert!((c.foreign[(0, 0)] - s[1] * l[(1, 0)] * 40.0).abs() < 1e-12);
+        // Local Leontief: s1 · 40 / (1 − a11), a11 = 10/100.
+        assert!((c.local[(0, 0)] - 0.7 * 40.0 / 0.9).abs() < 1e-12);
+        assert!(c.local[(0, 0)] < c.domestic[(0, 0)]);
+    }
+}
