@@ -1,10 +1,219 @@
-//! `balanza ingest` (being built).
+//! `balanza ingest`: read trade flows as downloaded and write one Parquet dataset.
+
+use anyhow::Context as _;
+use balanza_data::{CodeKind, ColumnMap, ReadOptions, ReadSummary, SourceFormat};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `balanza ingest`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(
+    long_about = "Read trade flows as downloaded and write one Parquet dataset that the \
+other commands read fast.
+
+Formats (detected from the header, or forced with --format):
+  baci      CEPII BACI CSV: t,i,j,k,v,q; v in thousand USD (stored in USD), q in metric tons,
+            numeric country codes translated with --country-codes (BACI's country_codes file)
+  comtrade  UN Comtrade / WITS CSV export: reporter, partner, flow, product, value columns;
+            rows with partner WLD are kept apart as reported totals
+  mapped    any CSV or Parquet file, with --map naming its columns
+
+Gzip-compressed files are recognised by their content. A malformed row stops the ingest with
+its file, line and column (exit code 2) unless --skip-bad-rows is given. The dataset is written
+to a temporary name and renamed at the end: a failed run leaves no output.
+
+Examples:
+  balanza ingest BACI_HS17_Y2020_V202401.csv --country-codes country_codes_V202401.csv \\
+      --hs-revision HS2017 --out baci2020.parquet
+  balanza ingest wits_total_trade_2009.csv.gz --out wits2009.parquet
+  balanza ingest flows.csv --format mapped \\
+      --map year=Year,exporter=iso_o,importer=iso_d,product=hs6,value=trade --out flows.parquet"
+)]
+pub struct Args {
+    /// Input files (CSV, gzip'd CSV or Parquet); several files become one dataset.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// The Parquet dataset to write.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Reading options shared by `ingest` and by commands that accept raw files as `--data`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ReadArgs {
+    /// Input layout: auto (from the header), baci, comtrade or mapped.
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    pub format: String,
+    /// BACI country-code file (country_code,...,iso_3digit_alpha) translating numeric codes to
+    /// ISO3. Without it, ISO numeric codes plus BACI's own codes (251 France, 842 USA, ...) are
+    /// used.
+    #[arg(long, value_name = "FILE")]
+    pub country_codes: Option<PathBuf>,
+    /// Column mapping for --format mapped:
+    /// year=COL,exporter=COL,importer=COL,product=COL,value=COL[,quantity=COL].
+    #[arg(long, value_name = "SPEC")]
+    pub map: Option<String>,
+    /// With --map: multiply values by this to get USD (1000 for thousand USD).
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub value_scale: f64,
+    /// With --map: country codes are numeric (ISO numeric, or BACI's with --country-codes)
+    /// rather than ISO3.
+    #[arg(long)]
+    pub numeric_codes: bool,
+    /// HS revision of the product codes (HS1992 ... HS2022), stored with the dataset.
+    #[arg(long, value_name = "REV")]
+    pub hs_revision: Option<String>,
+    /// Skip malformed rows (counted in the summary) instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+impl ReadArgs {
+    /// The library's read options.
+    pub fn options(&self) -> anyhow::Result<ReadOptions> {
+        let format = match self.format.to_ascii_lowercase().as_str() {
+            "auto" if self.map.is_some() => SourceFormat::Mapped(self.column_map()?),
+            "auto" => SourceFormat::Auto,
+            "baci" => SourceFormat::Baci,
+            "comtrade" | "wits" => SourceFormat::Comtrade,
+            "mapped" | "csv" | "parquet" => SourceFormat::Mapped(self.column_map()?),
+            other => {
+                anyhow::bail!("unknown --format `{other}`: expected auto, baci, comtrade or mapped")
+            }
+        };
+        let hs_revision = match &self.hs_revision {
+            Some(r) => Some(normalize_revision(r)?),
+            None => None,
+        };
+        Ok(ReadOptions {
+            format,
+            country_codes: self.country_codes.clone(),
+            hs_revision,
+            skip_bad_rows: self.skip_bad_rows,
+            ..ReadOptions::default()
+        })
+    }
+
+    fn column_map(&self) -> anyhow::Result<ColumnMap> {
+        let spec = self.map.as_deref().context(
+            "--format mapped needs --map year=COL,exporter=COL,importer=COL,product=COL,value=COL",
+        )?;
+        let mut m = ColumnMap::parse(spec).map_err(anyhow::Error::msg)?;
+        m.value_scale = self.value_scale;
+        m.codes = if self.numeric_codes {
+            CodeKind::Numeric
+        } else {
+            CodeKind::Iso3
+        };
+        Ok(m)
+    }
+}
+
+/// `HS17`, `hs2017`, `H5` → `HS2017`.
+fn normalize_revision(r: &str) -> anyhow::Result<String> {
+    let u = r.trim().to_ascii_uppercase();
+    if let Some(rev) = balanza_data::read::comtrade_nomenclature(&u) {
+        return Ok(rev);
+    }
+    anyhow::bail!("unknown HS revision `{r}`: expected HS1992, HS1996, HS2002, HS2007, HS2012, HS2017 or HS2022")
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal (indicatif hides it otherwise).
+fn progress_bar() -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb
+}
 
 /// Runs `balanza ingest`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`balanza ingest` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let opts = args.read.options()?;
+    let pb = progress_bar();
+    let start = std::time::Instant::now();
+    let mut current: Option<PathBuf> = None;
+    let mut progress = |p: &Path, done: u64, total: u64| {
+        if current.as_deref() != Some(p) {
+            current = Some(p.to_path_buf());
+            pb.set_message(
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+            pb.set_length(total);
+        }
+        pb.set_position(done);
+    };
+    let mut result: Option<Result<(ReadSummary, u64), balanza_data::DataError>> = None;
+    let write = balanza_report::atomic::write_atomic_with(&args.out, |w| {
+        let r = balanza_data::ingest(&args.inputs, &opts, w, &args.out, &mut progress);
+        let failed = r.is_err();
+        result = Some(r);
+        if failed {
+            Err(std::io::Error::other("ingest failed"))
+        } else {
+            Ok(())
+        }
+    });
+    pb.finish_and_clear();
+    let (summary, rows) = match result {
+        Some(Err(e)) => return Err(e.into()),
+        Some(Ok(s)) => s,
+        None => {
+            return Err(anyhow::anyhow!(
+                "cannot write {}: {}",
+                args.out.display(),
+                write.err().map(|e| e.to_string()).unwrap_or_default()
+            ))
+        }
+    };
+    write.with_context(|| format!("cannot write {}", args.out.display()))?;
+    let secs = start.elapsed().as_secs_f64();
+    print_summary(&summary, rows, &args.out, secs);
+    Ok(())
+}
+
+fn print_summary(s: &ReadSummary, rows: u64, out: &Path, secs: f64) {
+    for (p, f) in &s.formats {
+        eprintln!("read {} as {f}", p.display());
+    }
+    eprintln!(
+        "{} rows read, {} written to {} ({} reported totals with partner WLD) in {:.2} s ({:.0} rows/s)",
+        s.rows_read,
+        rows,
+        out.display(),
+        s.reported_totals,
+        secs,
+        s.rows_read as f64 / secs.max(1e-9)
+    );
+    if s.bad_rows > 0 {
+        eprintln!(
+            "skipped {} malformed rows (--skip-bad-rows); the first:",
+            s.bad_rows
+        );
+        for m in &s.bad_row_examples {
+            eprintln!("  {m}");
+        }
+    }
+    for (why, n) in &s.excluded {
+        eprintln!("left out {n} {why}");
+    }
+    for (from, to, n) in &s.aliases {
+        if *n == 0 {
+            eprintln!("translated code {from} -> {to}");
+        } else {
+            eprintln!("translated legacy code {from} -> {to} in {n} rows");
+        }
+    }
+    match &s.hs_revision {
+        Some(r) => eprintln!("HS revision: {r}"),
+        None => eprintln!("HS revision: unknown (give --hs-revision to record it)"),
+    }
 }

@@ -10,5 +10,14 @@
 //! It must not know about models: no statistics, estimation or simulation lives here.
 
 pub mod countries;
+pub mod error;
 pub mod groups;
+pub mod parquet_io;
+pub mod read;
+pub mod table;
 pub mod testdata;
+
+pub use error::DataError;
+pub use parquet_io::{ingest, load};
+pub use read::{CodeKind, ColumnMap, ReadOptions, ReadSummary, SourceFormat};
+pub use table::{Declarant, Flow, ReportedTotal, TradeTable};
