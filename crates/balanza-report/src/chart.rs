@@ -228,6 +228,17 @@ fn group_thousands(s: &str) -> String {
     out
 }
 
+/// Long category labels are cut with an ellipsis (the tooltip keeps the whole label).
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(max - 1).collect();
+        c.push('…');
+        c
+    }
+}
+
 /// Approximate text width in SVG units for a sans-serif font of `size` (no font metrics offline).
 fn text_width(s: &str, size: f64) -> f64 {
     s.chars().count() as f64 * size * 0.58
@@ -304,12 +315,12 @@ pub fn hbar_chart(text: &ChartText, series: &[String], groups: &[BarGroup]) -> S
 
     let label_w = groups
         .iter()
-        .map(|g| text_width(&g.label, 12.0))
+        .map(|g| text_width(&clip(&g.label, 34), 12.0))
         .fold(40.0, f64::max)
         .min(220.0);
     let bar_h = if k == 1 { 18.0 } else { 13.0 };
     let row_h = bar_h * k as f64 + 8.0;
-    let top = if k > 1 { 64.0 } else { 44.0 };
+    let top = if k > 1 { 78.0 } else { 44.0 };
     let left = 16.0 + label_w + 8.0;
     // Room for value labels outside the bars at either end.
     let pad_l = if lo < 0.0 { 62.0 } else { 4.0 };
@@ -366,7 +377,7 @@ pub fn hbar_chart(text: &ChartText, series: &[String], groups: &[BarGroup]) -> S
             "<text class=\"category\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#222\">{}</text>",
             left - 8.0,
             gy + bar_h * k as f64 / 2.0 + 4.0,
-            escape(&g.label)
+            escape(&clip(&g.label, 34))
         );
         for (si, v) in g.values.iter().enumerate().take(k) {
             if !v.is_finite() {
@@ -409,7 +420,12 @@ pub fn hbar_chart(text: &ChartText, series: &[String], groups: &[BarGroup]) -> S
                 bar_h - 2.0,
                 y + bar_h / 2.0 + 3.5,
                 if k == 1 { 11 } else { 10 },
-                short_number(v / scale.divisor),
+                // A zero bar has no length to label; its tooltip still says 0.
+                if *v == 0.0 {
+                    String::new()
+                } else {
+                    short_number(v / scale.divisor)
+                },
             );
         }
     }

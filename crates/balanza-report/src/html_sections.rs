@@ -410,15 +410,22 @@ const GE_GDP: &[&str] = &[
     "welfare_pct",
     "rgdp_pct_change",
 ];
-const JOBS_INDUSTRY: &[&str] = &["industry", "sector", "region", "key", "label"];
+/// Label columns for jobs, most readable first (`balanza jobs --by industry` has both the
+/// industry code and its name).
+const JOBS_LABEL: &[&str] = &["name", "industry", "sector", "region", "key", "label"];
+/// The embodied amount: in exports (national, by industry), supported by a change in exports
+/// (`--changes`), or domestic content of gross exports (multi-regional).
 const JOBS_VALUE: &[&str] = &[
+    "in_exports",
+    "supported",
+    "in_gross_exports_domestic",
     "jobs_in_exports",
     "jobs_embodied_in_exports",
     "employment_in_exports",
     "jobs_supported",
-    "jobs_exports",
     "jobs",
 ];
+const SATELLITE: &[&str] = &["satellite"];
 
 /// Currency from a `currency` column (first non-empty value) or the given default.
 fn currency_of(t: &Table, default: &str) -> String {
@@ -473,7 +480,7 @@ pub fn balance_section(
         .collect();
     let total = groups.len();
     let dropped = chart::sort_groups(&mut groups, MAX_BARS);
-    let by = t.columns[key].replace('_', " ");
+    let by = pretty(&t.columns[key]);
     let svg = chart::hbar_chart(
         &ChartText {
             title: format!("Trade balance by {by} (exports − imports)"),
@@ -512,7 +519,7 @@ pub fn composition_section(
                 "imports".into()
             }
         });
-    let by = t.columns[class].replace('_', " ");
+    let by = pretty(&t.columns[class]);
     let rows: Vec<&Vec<Cell>> = t
         .rows
         .iter()
@@ -644,6 +651,33 @@ pub fn scenario_section(
     scenario_text: Option<&str>,
     default_currency: &str,
 ) -> Result<Section, ReportError> {
+    // Headline tables first, then the charted one, then the detail; unknown names keep
+    // their order at the end.
+    const ORDER: [&str; 11] = [
+        "summary",
+        "measures",
+        "by_partner",
+        "balance",
+        "by_end_use",
+        "by_section",
+        "by_region",
+        "by_measure",
+        "coverage",
+        "products",
+        "lines",
+    ];
+    let rank = |src: &str| {
+        let stem = Path::new(src)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = stem.rsplit(": ").next().unwrap_or(&stem).to_string();
+        ORDER.iter().position(|o| *o == stem).unwrap_or(ORDER.len())
+    };
+    let mut order: Vec<usize> = (0..tables.len()).collect();
+    order.sort_by_key(|&i| rank(&tables[i].1));
+    let tables: Vec<(Table, String)> = order.into_iter().map(|i| tables[i].clone()).collect();
+    let tables = &tables[..];
     let mut blocks = Vec::new();
     let by_partner = tables
         .iter()
@@ -672,9 +706,16 @@ pub fn scenario_section(
         }
         None => {}
     }
+    // Headline tables (summary, measures) above the chart, the rest under it.
+    let mut at = 0;
     for (i, (t, src)) in tables.iter().enumerate() {
         if Some(i) != by_partner {
-            blocks.push(table_block(t, src));
+            if rank(src) < 2 {
+                blocks.insert(at, table_block(t, src));
+                at += 1;
+            } else {
+                blocks.push(table_block(t, src));
+            }
         }
     }
     if let Some(text) = scenario_text {
@@ -730,48 +771,131 @@ pub fn ge_section(t: &Table, source: &str) -> Result<Section, ReportError> {
     })
 }
 
-/// Jobs supported by exports by industry: sorted bars, then the table.
+/// Jobs (and other satellite accounts such as value added) supported by exports: one sorted
+/// bar chart per satellite by industry (or region), then the table. A table without an
+/// industry column (national totals) gets a headline line per satellite instead of a chart.
 pub fn jobs_section(t: &Table, source: &str) -> Result<Section, ReportError> {
-    let ind = need(t, source, "industry", JOBS_INDUSTRY)?;
-    let jobs = col(t, JOBS_VALUE)
+    let value = col(t, JOBS_VALUE)
         .or_else(|| {
             t.columns
                 .iter()
                 .position(|c| c.to_ascii_lowercase().contains("jobs"))
         })
-        .ok_or_else(|| missing(t, source, "jobs", JOBS_VALUE))?;
-    let mut groups: Vec<BarGroup> = t
-        .rows
-        .iter()
-        .filter(|r| !is_total(&text(&r[ind])))
-        .map(|r| BarGroup {
-            label: text(&r[ind]),
-            values: vec![num(&r[jobs])],
-        })
-        .collect();
-    let total = groups.len();
-    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
-    let what = t.columns[jobs].replace('_', " ");
-    let svg = chart::hbar_chart(
-        &ChartText {
-            title: format!(
-                "{} by {}",
-                capitalise(&what),
-                t.columns[ind].replace('_', " ")
-            ),
-            value_axis: capitalise(&what),
-            category_axis: capitalise(&t.columns[ind].replace('_', " ")),
-            unit: Unit::Count("jobs".into()),
-            note: shown_note("industries", dropped, total, source),
-        },
-        &[capitalise(&what)],
-        &groups,
-    );
+        .ok_or_else(|| missing(t, source, "amount supported by exports", JOBS_VALUE))?;
+    let sat = col(t, SATELLITE);
+    let region = col(t, &["region"]);
+    let sector = col(t, &["sector"]);
+    let label = col(t, JOBS_LABEL);
+    let what = match t.columns[value].to_ascii_lowercase().as_str() {
+        "supported" => "supported by the change in exports",
+        "in_gross_exports_domestic" => "in gross exports (domestic content)",
+        _ => "in exports",
+    };
+    // Satellites in order of appearance (one chart each); without the column, one chart.
+    let mut sats: Vec<String> = Vec::new();
+    if let Some(j) = sat {
+        for r in &t.rows {
+            let s = text(&r[j]);
+            if !sats.contains(&s) {
+                sats.push(s);
+            }
+        }
+    } else {
+        sats.push("jobs".into());
+    }
+    let mut blocks = Vec::new();
+    if label.is_none() {
+        // National totals: one row per satellite, different units: say it in words.
+        for r in &t.rows {
+            let name = sat.map_or("jobs".to_string(), |j| text(&r[j]));
+            let share = col(t, &["share_in_exports"])
+                .map(|j| num(&r[j]))
+                .filter(|v| v.is_finite())
+                .map(|v| format!(" ({:.1} % of the total)", v * 100.0))
+                .unwrap_or_default();
+            blocks.push(Block::Text(format!(
+                "{}: {} {what}{share}.",
+                capitalise(&name),
+                crate::table::format_float(num(&r[value])),
+            )));
+        }
+    } else {
+        for s in sats.iter().take(4) {
+            let rows: Vec<&Vec<Cell>> = t
+                .rows
+                .iter()
+                .filter(|r| sat.is_none_or(|j| text(&r[j]) == *s))
+                .collect();
+            let mut groups: Vec<BarGroup> = rows
+                .iter()
+                .filter(|r| label.is_some_and(|j| !is_total(&text(&r[j]))))
+                .map(|r| BarGroup {
+                    label: match (region, sector) {
+                        (Some(a), Some(b)) => format!("{}/{}", text(&r[a]), text(&r[b])),
+                        _ => label.map(|j| text(&r[j])).unwrap_or_default(),
+                    },
+                    values: vec![num(&r[value])],
+                })
+                .collect();
+            let total = groups.len();
+            let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+            let lower = s.to_ascii_lowercase();
+            let people = ["employ", "job", "worker", "person", "labo"]
+                .iter()
+                .any(|w| lower.contains(w));
+            let by = match (region, sector) {
+                (Some(_), Some(_)) => "region and sector".to_string(),
+                _ => pretty(&t.columns[label.unwrap_or(value)]),
+            };
+            let by = if by == "name" {
+                "industry".to_string()
+            } else {
+                by
+            };
+            blocks.push(Block::Chart(chart::hbar_chart(
+                &ChartText {
+                    title: format!("{} {what}, by {by}", capitalise(s)),
+                    value_axis: format!("{} {what}", capitalise(s)),
+                    category_axis: capitalise(&by),
+                    unit: if people {
+                        Unit::Count(lower.clone())
+                    } else {
+                        Unit::Plain
+                    },
+                    note: shown_note(
+                        "bars",
+                        dropped,
+                        total,
+                        &if people {
+                            source.to_string()
+                        } else {
+                            format!("{source}; in the input-output table's unit")
+                        },
+                    ),
+                },
+                &[capitalise(s)],
+                &groups,
+            )));
+        }
+    }
+    blocks.push(table_block(t, source));
     Ok(Section {
         id: "jobs".into(),
-        heading: "Jobs supported by trade".into(),
-        blocks: vec![Block::Chart(svg), table_block(t, source)],
+        heading: "Jobs and value added supported by trade".into(),
+        blocks,
     })
+}
+
+/// A column name as words for titles: `enduse` → "end use", `hs2` → "HS chapter".
+fn pretty(column: &str) -> String {
+    match column.to_ascii_lowercase().as_str() {
+        "enduse" | "end_use" => "end use".into(),
+        "hs2" => "HS chapter".into(),
+        "hs4" => "HS heading".into(),
+        "hs6" => "HS subheading".into(),
+        "section" => "HS section".into(),
+        other => other.replace('_', " "),
+    }
 }
 
 fn capitalise(s: &str) -> String {
