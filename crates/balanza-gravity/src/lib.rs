@@ -14,16 +14,23 @@
 #![warn(missing_docs)]
 
 mod demean;
+mod design;
 mod error;
+mod expr;
 mod fe;
 mod fit;
+mod formula;
+mod frame;
 mod linalg;
 mod separation;
 mod vcov;
 
+pub use design::{estimate, filter_rows, group_ids, group_labels, Estimation, Estimator};
 pub use error::GravityError;
 pub use fe::Dropped;
 pub use fit::{
     fit_ols, fit_poisson, Family, FeEstimate, Fit, FitOptions, FixedEffect, ModelInput, Regressor,
 };
+pub use formula::{Filter, Formula};
+pub use frame::{Column, Frame};
 pub use vcov::{Ssc, Vcov, VcovKind};

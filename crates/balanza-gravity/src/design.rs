@@ -1,0 +1,236 @@
+//! From a formula, a filter and named columns to an estimated model.
+
+use crate::error::GravityError;
+use crate::expr;
+use crate::fit::{fit_ols, fit_poisson, Fit, FitOptions, FixedEffect, ModelInput, Regressor};
+use crate::formula::{Filter, Formula};
+use crate::frame::{Column, Frame};
+use std::collections::HashMap;
+
+/// Which estimator to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Estimator {
+    /// Poisson pseudo-maximum likelihood.
+    Ppml,
+    /// Ordinary least squares.
+    Ols,
+}
+
+/// Result of [`estimate`]: the fit and how the sample was formed.
+#[derive(Debug, Clone)]
+pub struct Estimation {
+    /// The fitted model; its `kept`/`fitted` are aligned with `rows`.
+    pub fit: Fit,
+    /// Frame rows that passed the filter (the model's input observations).
+    pub rows: Vec<usize>,
+    /// Rows removed by the filter.
+    pub filtered_out: usize,
+    /// Rows whose dependent variable is not finite although its columns are (e.g. the log of
+    /// a non-positive value in OLS `log(y) ~ ...`). Included in `fit.dropped.missing`.
+    pub invalid_dependent: usize,
+}
+
+/// Dense ids for the rows `rows` of the interaction of columns `cols` (one column = its codes).
+/// Rows with a missing (NaN) value get `u32::MAX`.
+pub fn group_ids(frame: &Frame, cols: &[String], rows: &[usize]) -> Result<Vec<u32>, GravityError> {
+    let mut key: Vec<u64> = vec![0; rows.len()];
+    let mut missing = vec![false; rows.len()];
+    let mut card: u64 = 1;
+    for c in cols {
+        let (codes, n) = column_codes(frame.get(c)?, rows, &mut missing);
+        let n = n.max(1) as u64;
+        if card.checked_mul(n).is_none() {
+            return Err(GravityError::Input(format!(
+                "fixed-effect interaction `{}` has too many levels",
+                cols.join("^")
+            )));
+        }
+        for (k, c) in key.iter_mut().zip(&codes) {
+            *k = *k * n + *c as u64;
+        }
+        card *= n;
+    }
+    let mut map: HashMap<u64, u32> = HashMap::new();
+    Ok(key
+        .iter()
+        .zip(&missing)
+        .map(|(k, &m)| {
+            if m {
+                return u32::MAX;
+            }
+            let l = map.len() as u32;
+            *map.entry(*k).or_insert(l)
+        })
+        .collect())
+}
+
+/// Codes of one column over `rows` (numbers by their exact value) and the number of codes.
+fn column_codes(col: &Column, rows: &[usize], missing: &mut [bool]) -> (Vec<u32>, usize) {
+    match col {
+        Column::Text { codes, levels } => (rows.iter().map(|&r| codes[r]).collect(), levels.len()),
+        Column::Num(v) => {
+            let mut map: HashMap<u64, u32> = HashMap::new();
+            let codes = rows
+                .iter()
+                .enumerate()
+                .map(|(k, &r)| {
+                    let x = v[r];
+                    if x.is_nan() {
+                        missing[k] = true;
+                        return 0;
+                    }
+                    // +0 and -0 are the same level.
+                    let bits = if x == 0.0 { 0 } else { x.to_bits() };
+                    let l = map.len() as u32;
+                    *map.entry(bits).or_insert(l)
+                })
+                .collect();
+            (codes, map.len())
+        }
+    }
+}
+
+/// Rows of `frame` that satisfy `filter` (all rows when `None`).
+pub fn filter_rows(frame: &Frame, filter: Option<&Filter>) -> Result<Vec<usize>, GravityError> {
+    match filter {
+        None => Ok((0..frame.nrows()).collect()),
+        Some(f) => {
+            let mask = expr::eval_mask(&f.expr, frame)?;
+            Ok((0..frame.nrows()).filter(|&i| mask[i]).collect())
+        }
+    }
+}
+
+/// Evaluates the formula on the filtered rows and fits the model.
+pub fn estimate(
+    frame: &Frame,
+    formula: &Formula,
+    filter: Option<&Filter>,
+    estimator: Estimator,
+    opts: &FitOptions,
+) -> Result<Estimation, GravityError> {
+    for c in formula.columns() {
+        frame.get(&c)?;
+    }
+    let rows = filter_rows(frame, filter)?;
+    if rows.is_empty() {
+        return Err(GravityError::EmptySample(match filter {
+            Some(f) => format!("no row satisfies --where \"{}\"", f.text),
+            None => "the data have no rows".into(),
+        }));
+    }
+    let filtered_out = frame.nrows() - rows.len();
+    let pick = |v: Vec<f64>| -> Vec<f64> { rows.iter().map(|&r| v[r]).collect() };
+    let y = pick(expr::num(&formula.lhs, frame)?);
+    // Rows where the raw columns of the outcome are finite but the outcome is not.
+    let mut lhs_cols = Vec::new();
+    formula.lhs.columns(&mut lhs_cols);
+    let mut invalid_dependent = 0;
+    if estimator == Estimator::Ols || formula.lhs_is_log() {
+        let raw: Vec<Vec<f64>> = lhs_cols
+            .iter()
+            .filter_map(|c| match frame.get(c) {
+                Ok(Column::Num(v)) => Some(rows.iter().map(|&r| v[r]).collect()),
+                _ => None,
+            })
+            .collect();
+        for (i, yi) in y.iter().enumerate() {
+            if !yi.is_finite() && raw.iter().all(|c| c[i].is_finite()) {
+                invalid_dependent += 1;
+            }
+        }
+    }
+    let xs: Vec<Vec<f64>> = formula
+        .terms
+        .iter()
+        .map(|t| expr::num(t, frame).map(pick))
+        .collect::<Result<_, _>>()?;
+    let fes: Vec<Vec<u32>> = formula
+        .fixed_effects
+        .iter()
+        .map(|d| group_ids(frame, d, &rows))
+        .collect::<Result<_, _>>()?;
+    // A missing fixed-effect value drops the row (counted as missing).
+    let complete: Vec<bool> = (0..rows.len()).map(|i| fes.iter().all(|f| f[i] != u32::MAX)).collect();
+    let missing_fe = complete.iter().filter(|&&c| !c).count();
+    let (rows, y, xs, fes) = if missing_fe > 0 {
+        let sub = |v: &Vec<f64>| -> Vec<f64> { v.iter().zip(&complete).filter(|(_, &c)| c).map(|(x, _)| *x).collect() };
+        let rows: Vec<usize> = rows.iter().zip(&complete).filter(|(_, &c)| c).map(|(r, _)| *r).collect();
+        let fes: Vec<Vec<u32>> = fes.iter().map(|f| f.iter().zip(&complete).filter(|(_, &c)| c).map(|(x, _)| *x).collect()).collect();
+        (rows, sub(&y), xs.iter().map(sub).collect::<Vec<_>>(), fes)
+    } else {
+        (rows, y, xs, fes)
+    };
+    let fe_names = formula.fe_names();
+    let input = ModelInput {
+        y: &y,
+        regressors: formula
+            .term_names
+            .iter()
+            .zip(&xs)
+            .map(|(n, v)| Regressor { name: n.clone(), values: v })
+            .collect(),
+        fixed_effects: fe_names
+            .iter()
+            .zip(&fes)
+            .map(|(n, ids)| FixedEffect { name: n.clone(), ids })
+            .collect(),
+        offset: None,
+    };
+    let mut opts = opts.clone();
+    opts.intercept = formula.intercept;
+    let fit = match estimator {
+        Estimator::Ppml => {
+            fit_poisson(&input, &opts).map_err(|e| match e {
+                GravityError::BadDependent { count, first_row, value } => GravityError::BadDependent {
+                    count,
+                    first_row: rows[first_row - 1] + 1,
+                    value,
+                },
+                e => e,
+            })?
+        }
+        Estimator::Ols => fit_ols(&input, &opts)?,
+    };
+    let mut fit = fit;
+    fit.dropped.missing += missing_fe;
+    Ok(Estimation {
+        filtered_out,
+        rows,
+        invalid_dependent,
+        fit,
+    })
+}
+
+/// Text label of every level of `ids` (as returned by [`group_ids`] for the same `rows`):
+/// the column values joined by `^`. Index = level id.
+pub fn group_labels(frame: &Frame, cols: &[String], rows: &[usize], ids: &[u32]) -> Vec<String> {
+    let n_levels = ids.iter().filter(|&&g| g != u32::MAX).map(|&g| g as usize + 1).max().unwrap_or(0);
+    let mut labels = vec![String::new(); n_levels];
+    let mut done = vec![false; n_levels];
+    for (k, &g) in ids.iter().enumerate() {
+        if g == u32::MAX || done[g as usize] {
+            continue;
+        }
+        done[g as usize] = true;
+        let r = rows[k];
+        labels[g as usize] = cols
+            .iter()
+            .map(|c| match frame.get(c) {
+                Ok(Column::Num(v)) => format_num(v[r]),
+                Ok(Column::Text { codes, levels }) => levels[codes[r] as usize].clone(),
+                Err(_) => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join("^");
+    }
+    labels
+}
+
+fn format_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
