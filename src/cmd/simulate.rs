@@ -1,10 +1,511 @@
-//! `balanza simulate` (being built).
+//! `balanza simulate`: a tariff scenario in partial equilibrium (WITS/SMART or exact CES).
+
+use anyhow::{bail, Context};
+use balanza_report::{write_atomic, Cell, OutputFormat, Table};
+use balanza_sim::scenario::run::{run as run_scenario, Aggregate, Outcome};
+use balanza_sim::scenario::Scenario;
+use balanza_sim::tariffs::{synthetic_mfn, TariffTable};
+use std::path::{Path, PathBuf};
+
+/// The example scenario the demo runs (zero tariffs for LDCs with diplomatic relations).
+const DEMO_SCENARIO: &str = include_str!("../../examples/scenarios/china_ldc_zero_tariff.toml");
 
 /// Arguments of `balanza simulate`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(long_about = "Simulate a tariff scenario in partial equilibrium.
+
+For every (partner, HS6 product) line of the importer's imports in the base year, the model \
+computes new imports, trade creation and diversion, the tariff revenue change and the \
+consumer-surplus and welfare effects, then sums them by partner, measure, M49 region, HS section \
+and end use, and reports the change in the importer's trade balance.
+
+Models (set `model` in the scenario): `smart` reproduces WITS/SMART (σ = 1.5, infinite export \
+supply by default); `ces` is the exact two-stage CES model, consistent for large cuts.
+
+The scenario file is TOML; see docs/scenarios.md and examples/scenarios/.
+
+Examples:
+  balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --flows flows.parquet
+  balanza simulate --scenario my.toml --format json
+  balanza simulate --scenario my.toml --out results/   # every table, including all lines")]
+pub struct Args {
+    /// The scenario file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: PathBuf,
+    /// Trade flows to use instead of the scenario's `data.flows` (BACI CSV, Comtrade/WITS CSV
+    /// or a dataset written by `balanza ingest`).
+    #[arg(long, value_name = "FILE")]
+    pub flows: Option<PathBuf>,
+    /// Tariff file to use instead of the scenario's `data.tariffs`.
+    #[arg(long, value_name = "FILE")]
+    pub tariffs: Option<PathBuf>,
+    /// Base year to use instead of the scenario's `base_year`.
+    #[arg(long, value_name = "YEAR")]
+    pub base_year: Option<i32>,
+    /// Output format: `table` (readable text, the default), `csv` or `json` (an object keyed by
+    /// table name, each an array of row objects).
+    #[arg(long, default_value = "table", value_parser = parse_format)]
+    pub format: OutputFormat,
+    /// Write every table (including the line-level results) into this folder, one file per
+    /// table (`.csv`, or `.json` with `--format json`), each written atomically; the summary is
+    /// still printed.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also print the detail tables on standard output: one row per product market and one
+    /// per partner × product line (always written with `--out`).
+    #[arg(long)]
+    pub detail: bool,
+}
+
+fn parse_format(s: &str) -> Result<OutputFormat, String> {
+    s.parse()
+}
 
 /// Runs `balanza simulate`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`balanza simulate` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut sc = Scenario::load(&args.scenario)?;
+    if let Some(f) = &args.flows {
+        sc.data.flows = Some(f.clone());
+    }
+    if let Some(t) = &args.tariffs {
+        sc.data.tariffs = Some(t.clone());
+    }
+    if let Some(y) = args.base_year {
+        sc.base_year = y;
+    }
+    let Some(flows_path) = sc.data.flows.clone() else {
+        bail!(
+            "{}: no trade flows: set data.flows in the scenario or pass --flows FILE",
+            args.scenario.display()
+        );
+    };
+    let flows = load_flows(&flows_path)?;
+    let started = std::time::Instant::now();
+    let outcome = run_scenario(&sc, &flows)?;
+    let elapsed = started.elapsed();
+    let tables = build_tables(&sc, &outcome);
+    if let Some(dir) = &args.out {
+        write_dir(dir, &tables, args.format)?;
+    }
+    let shown: Vec<&(String, Table)> = tables
+        .iter()
+        .filter(|(name, _)| args.detail || !matches!(name.as_str(), "lines" | "products"))
+        .collect();
+    print!("{}", render(&shown, args.format));
+    if args.format == OutputFormat::Table {
+        eprintln!(
+            "simulated {} lines in {:.3} s{}",
+            outcome.lines.len(),
+            elapsed.as_secs_f64(),
+            args.out.as_ref().map_or(String::new(), |d| format!(
+                "; tables written to {}",
+                d.display()
+            ))
+        );
+    }
+    Ok(())
+}
+
+/// Reads trade flows with the data layer's readers (format detected from the file).
+pub fn load_flows(path: &Path) -> anyhow::Result<balanza_data::TradeTable> {
+    let (table, _summary) = balanza_data::load(&[path.to_path_buf()], &Default::default())
+        .with_context(|| format!("cannot read trade flows from {}", path.display()))?;
+    Ok(table)
+}
+
+fn pct(new: f64, old: f64) -> Cell {
+    if old != 0.0 {
+        Cell::Float(100.0 * (new - old) / old)
+    } else {
+        Cell::Null
+    }
+}
+
+fn agg_table(title: &str, key: &str, rows: &[Aggregate]) -> Table {
+    let mut t = Table::new([
+        key,
+        "lines",
+        "baseline_imports",
+        "new_imports",
+        "import_change",
+        "import_change_pct",
+        "trade_creation",
+        "trade_diversion",
+        "revenue_change",
+        "consumer_surplus",
+        "welfare",
+    ])
+    .with_title(title);
+    for a in rows {
+        t.push(vec![
+            a.key.clone().into(),
+            a.lines.into(),
+            a.baseline.into(),
+            a.new_imports.into(),
+            (a.new_imports - a.baseline).into(),
+            pct(a.new_imports, a.baseline),
+            a.creation.into(),
+            a.diversion.into(),
+            a.revenue_change.into(),
+            a.consumer_surplus.into(),
+            a.welfare.into(),
+        ]);
+    }
+    t
+}
+
+/// Every result table, named (the names become file names with `--out`).
+pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
+    let tot = o.totals();
+    let cov = &o.coverage;
+    let model = o.model.name();
+    let mut summary = Table::new(["metric", "value"]).with_title(format!(
+        "Scenario: {} — importer {}, base year {}, groups as of {}, model {} (values in US$)",
+        sc.name, sc.importer, sc.base_year, sc.date, model
+    ));
+    let a = &tot.all;
+    let rows: Vec<(&str, f64)> = vec![
+        ("baseline_imports", a.baseline),
+        ("new_imports", a.new_imports),
+        ("import_change", a.new_imports - a.baseline),
+        ("trade_creation", a.creation),
+        ("trade_diversion", a.diversion),
+        ("tariff_revenue_before", tot.revenue_before),
+        ("tariff_revenue_after", tot.revenue_after),
+        ("tariff_revenue_change", a.revenue_change),
+        ("consumer_surplus_change", a.consumer_surplus),
+        ("welfare_triangle_tc", tot.welfare_triangle_tc),
+        ("welfare_triangle_tc_td", tot.welfare_triangle_tc_td),
+        ("net_welfare", tot.net_welfare),
+        ("trade_balance_change", -(a.new_imports - a.baseline)),
+    ];
+    for (k, v) in rows {
+        summary.push(vec![k.into(), v.into()]);
+    }
+    summary.note(format!(
+        "SMART welfare = Harberger triangle ½Σ(t0−t1)·TC (WITS); consumer surplus = rectangle + \
+         triangle; net welfare = ΔCS + ΔTR. σ = {}, export supply {}.",
+        sc.params.sigma,
+        sc.params
+            .export_supply
+            .map_or("infinite".to_string(), |e| e.to_string())
+    ));
+    if cov.products_default_elasticity > 0 {
+        summary.note(format!(
+            "DEFAULT ELASTICITY: |ε| = {} used for {} of {} products (no estimate given; \
+             placeholder per models.md §1.5 — set data.elasticities).",
+            sc.default_demand_elasticity, cov.products_default_elasticity, cov.products
+        ));
+    }
+    if cov.imports_without_tariff > 0 {
+        summary.note(format!(
+            "LEFT OUT: {} import lines (US$ {:.0}) have no tariff rate and are not simulated.",
+            cov.imports_without_tariff, cov.imports_without_tariff_value
+        ));
+    }
+    if cov.clamped_lines > 0 {
+        summary.note(format!(
+            "{} lines would have negative imports under SMART's linear creation and were set to 0.",
+            cov.clamped_lines
+        ));
+    }
+
+    let mut measures = Table::new(["measure", "partners", "countries", "products", "change"])
+        .with_title("Measures (applied in order)");
+    for m in &sc.measures {
+        measures.push(vec![
+            m.name.clone().into(),
+            m.partners_expr.clone().into(),
+            m.partners.len().into(),
+            m.products.label().into(),
+            m.action.label().into(),
+        ]);
+    }
+
+    let mut coverage = Table::new(["item", "count"]).with_title("Data coverage");
+    for (k, v) in [
+        ("import_lines", cov.import_lines),
+        ("lines_simulated", o.lines.len()),
+        ("imports_without_tariff_line", cov.imports_without_tariff),
+        (
+            "tariff_lines_without_imports",
+            cov.tariff_lines_without_imports,
+        ),
+        (
+            "tariff_rows_for_partners_without_imports",
+            cov.tariff_rows_partner_without_imports,
+        ),
+        ("products", cov.products),
+        (
+            "products_with_default_elasticity",
+            cov.products_default_elasticity,
+        ),
+        ("lines_clamped_at_zero", cov.clamped_lines),
+    ] {
+        coverage.push(vec![k.into(), v.into()]);
+    }
+    coverage.note(format!(
+        "imports without a tariff line: US$ {:.0} (left out); tariff years used: {}",
+        cov.imports_without_tariff_value,
+        if cov.tariff_years.is_empty() {
+            "none given (flat rate)".to_string()
+        } else {
+            cov.tariff_years
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+
+    // Trade balance by partner: exports are the importer's base-year exports to the partner.
+    let mut balance = Table::new([
+        "partner",
+        "exports",
+        "baseline_imports",
+        "new_imports",
+        "baseline_balance",
+        "new_balance",
+        "balance_change",
+    ])
+    .with_title("Trade balance of the importer (exports − imports), by partner");
+    let by_partner = o.by_partner();
+    let (mut ex_t, mut b_t, mut n_t) = (0.0, 0.0, 0.0);
+    for p in &by_partner {
+        // With the importer's exports in the data, a partner it does not sell to has exports 0.
+        let ex = (!o.exports.is_empty()).then(|| o.exports.get(&p.key).copied().unwrap_or(0.0));
+        ex_t += ex.unwrap_or(0.0);
+        b_t += p.baseline;
+        n_t += p.new_imports;
+        balance.push(vec![
+            p.key.clone().into(),
+            ex.into(),
+            p.baseline.into(),
+            p.new_imports.into(),
+            ex.map(|e| e - p.baseline).into(),
+            ex.map(|e| e - p.new_imports).into(),
+            (p.baseline - p.new_imports).into(),
+        ]);
+    }
+    let known = (!o.exports.is_empty()).then_some(ex_t);
+    balance.push(vec![
+        "TOTAL".into(),
+        known.into(),
+        b_t.into(),
+        n_t.into(),
+        known.map(|e| e - b_t).into(),
+        known.map(|e| e - n_t).into(),
+        (b_t - n_t).into(),
+    ]);
+    if o.exports.is_empty() {
+        balance.note(
+            "The flows hold no exports of the importer, so balances are not shown; the change \
+             (= −import change, at unchanged exports) is.",
+        );
+    }
+
+    let mut lines = Table::new([
+        "partner",
+        "product",
+        "regime",
+        "measure",
+        "base_tariff_pct",
+        "new_tariff_pct",
+        "baseline_imports",
+        "new_imports",
+        "trade_creation",
+        "trade_diversion",
+        "revenue_change",
+        "consumer_surplus",
+        "welfare",
+        "price_effect",
+    ])
+    .with_title("Line results (partner × HS6 product)");
+    for i in 0..o.lines.len() {
+        let r = &o.lines[i];
+        lines.push(vec![
+            o.partner[i].clone().into(),
+            o.product_codes[o.product[i] as usize].clone().into(),
+            o.regime[i].clone().into(),
+            o.measure[i]
+                .map(|k| o.measure_names[k as usize].clone())
+                .into(),
+            (o.market.t0[i] * 100.0).into(),
+            (o.market.t1[i] * 100.0).into(),
+            o.market.imports[i].into(),
+            r.new_imports.into(),
+            r.creation.into(),
+            r.diversion.into(),
+            r.revenue_change.into(),
+            r.consumer_surplus.into(),
+            r.welfare.into(),
+            r.price_effect.into(),
+        ]);
+    }
+
+    let mut products = Table::new([
+        "product",
+        "section",
+        "end_use",
+        "demand_elasticity",
+        "default_elasticity",
+        "price_index",
+        "quantity_index",
+        "consumer_surplus",
+    ])
+    .with_title("Product markets");
+    for (p, pr) in o.products.iter().enumerate() {
+        products.push(vec![
+            o.product_codes[p].clone().into(),
+            balanza_sim::scenario::products::hs_section(&o.product_codes[p]).into(),
+            o.product_end_use[p].into(),
+            o.market.demand_elasticity[p].into(),
+            (if o.product_default_eps[p] {
+                "yes"
+            } else {
+                "no"
+            })
+            .into(),
+            pr.price_index.into(),
+            pr.quantity_index.into(),
+            pr.consumer_surplus.into(),
+        ]);
+    }
+
+    vec![
+        ("summary".into(), summary),
+        ("measures".into(), measures),
+        (
+            "by_partner".into(),
+            agg_table("By partner", "partner", &by_partner),
+        ),
+        (
+            "by_measure".into(),
+            agg_table("By partner group (measure)", "group", &o.by_measure()),
+        ),
+        (
+            "by_region".into(),
+            agg_table("By partner region (M49)", "region", &o.by_region()),
+        ),
+        (
+            "by_section".into(),
+            agg_table("By HS section", "section", &o.by_section()),
+        ),
+        (
+            "by_end_use".into(),
+            agg_table("By end use (BEC → SNA)", "end_use", &o.by_end_use()),
+        ),
+        ("balance".into(), balance),
+        ("coverage".into(), coverage),
+        ("products".into(), products),
+        ("lines".into(), lines),
+    ]
+}
+
+fn render(tables: &[&(String, Table)], format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Json => {
+            let mut obj = serde_json::Map::new();
+            for (name, t) in tables {
+                obj.insert(name.clone(), t.to_json());
+            }
+            let mut s = serde_json::to_string_pretty(&obj).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        OutputFormat::Csv => tables
+            .iter()
+            .map(|(name, t)| format!("# {name}\n{}", t.to_csv()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        OutputFormat::Table => tables
+            .iter()
+            .map(|(_, t)| t.to_text())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn write_dir(dir: &Path, tables: &[(String, Table)], format: OutputFormat) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, t) in tables {
+        let (file, body) = match format {
+            OutputFormat::Json => (format!("{name}.json"), t.render(OutputFormat::Json)),
+            _ => (format!("{name}.csv"), t.to_csv()),
+        };
+        let path = dir.join(file);
+        write_atomic(&path, body.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The demo's simulation step: synthetic MFN tariffs for the demo importer, then the shipped
+/// example "zero tariffs for LDCs with diplomatic relations" on the synthetic world.
+pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
+    let flows = load_flows(&ctx.dataset)?;
+    // The example is China's scheme; if the synthetic world has no Chinese imports, the demo
+    // runs the same measures for the demo's reporter.
+    let has_imports = |iso: &str| {
+        flows
+            .country_id(iso)
+            .is_some_and(|id| flows.importer.contains(&id))
+    };
+    let importer = if has_imports("CHN") {
+        "CHN".to_string()
+    } else {
+        ctx.reporter.clone()
+    };
+    let id = flows
+        .country_id(&importer)
+        .with_context(|| format!("the synthetic world has no country {importer}"))?;
+    let year = (0..flows.len())
+        .filter(|&r| flows.importer[r] == id)
+        .map(|r| flows.year[r])
+        .max()
+        .with_context(|| format!("the synthetic world has no imports of {importer}"))?;
+    let tariffs = synthetic_mfn(&importer, &flows.products, year, ctx.seed);
+    let tariff_path = ctx.dir.join("tariffs_synthetic.csv");
+    write_atomic(&tariff_path, tariffs.to_csv().as_bytes())
+        .with_context(|| format!("cannot write {}", tariff_path.display()))?;
+    let mut sc = Scenario::parse(DEMO_SCENARIO, &ctx.dir).map_err(|issues| {
+        anyhow::anyhow!(
+            "the shipped example scenario does not validate: {}",
+            issues
+                .iter()
+                .map(|i| format!("{}: {}", i.key, i.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    sc.importer = importer;
+    sc.base_year = year;
+    sc.data.tariffs = Some(tariff_path);
+    sc.data.mfn_rate = None;
+    let tariffs = TariffTable::read(sc.data.tariffs.as_deref().unwrap_or(Path::new("")))?;
+    let outcome = balanza_sim::scenario::run::run_with(
+        &sc,
+        &flows,
+        &tariffs,
+        &Default::default(),
+        &Default::default(),
+    )?;
+    let tables = build_tables(&sc, &outcome);
+    write_dir(&ctx.dir.join("simulate"), &tables, OutputFormat::Csv)?;
+    println!(
+        "== Policy scenario (SYNTHETIC world, synthetic tariffs): {} ==",
+        sc.name
+    );
+    for (name, t) in &tables {
+        if matches!(name.as_str(), "summary" | "by_measure") {
+            print!("{}", t.to_text());
+        }
+    }
+    println!(
+        "(all tables in {}; try: balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --flows {} --tariffs {} --base-year {year})",
+        ctx.dir.join("simulate").display(),
+        ctx.dataset.display(),
+        ctx.dir.join("tariffs_synthetic.csv").display()
+    );
+    Ok(())
 }

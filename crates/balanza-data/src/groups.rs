@@ -241,10 +241,26 @@ pub static NO_PRC_RELATIONS: &[NoRelations] = &[
     norel("NRU", None, Some(Date::ymd(2024, 1, 24))),
 ];
 
+/// Areas of the country table that are not sovereign states (territories, dependencies, parts
+/// of other states, Antarctica), plus Taiwan: none of them can hold diplomatic relations with
+/// the PRC. Source: the `is_independent` column of ../shared/data/countries/
+/// country_codes_m49_ldc.csv (datasets/country-codes), except Palestine, the Cook Islands and
+/// Niue, which that file does not mark independent but which have relations with the PRC
+/// (1988, 1997 and 2007).
+pub static NOT_SOVEREIGN: &[&str] = &[
+    "ABW", "AIA", "ALA", "ASM", "ATA", "ATF", "BES", "BLM", "BMU", "BVT", "CCK", "CUW", "CXR",
+    "CYM", "ESH", "FLK", "FRO", "GGY", "GIB", "GLP", "GRL", "GUF", "GUM", "HKG", "HMD", "IMN",
+    "IOT", "JEY", "MAC", "MAF", "MNP", "MSR", "MTQ", "MYT", "NCL", "NFK", "PCN", "PRI", "PYF",
+    "REU", "SGS", "SHN", "SJM", "SPM", "SXM", "TCA", "TKL", "TWN", "UMI", "VGB", "VIR", "WLF",
+];
+
 /// Whether `iso3` has diplomatic relations with the People's Republic of China on `date`.
-/// China itself is not counted.
+/// China itself, its special administrative regions, Taiwan and non-sovereign territories are
+/// not counted.
 pub fn has_prc_relations(iso3: &str, date: Date) -> bool {
-    if iso3.eq_ignore_ascii_case("CHN") {
+    if iso3.eq_ignore_ascii_case("CHN")
+        || NOT_SOVEREIGN.iter().any(|c| c.eq_ignore_ascii_case(iso3))
+    {
         return false;
     }
     !NO_PRC_RELATIONS.iter().any(|p| {
@@ -705,6 +721,7 @@ mod tests {
             .resolve("africa and china_relations", d("2026-05-01"))
             .unwrap();
         assert!(!s.contains("SWZ"));
+        assert_eq!(s.len(), 53, "{s:?}");
         for c in [
             "DZA", "BWA", "CPV", "CMR", "COG", "CIV", "EGY", "GNQ", "GAB", "GHA", "KEN", "LBY",
             "MUS", "MAR", "NAM", "NGA", "STP", "SYC", "ZAF", "TUN", "ZWE",

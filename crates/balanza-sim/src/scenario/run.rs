@@ -190,6 +190,19 @@ pub fn run_with(
     eps: &Elasticities,
     end_use: &EndUseMap,
 ) -> Result<Outcome, SimError> {
+    if end_use.is_empty() {
+        if let Some((i, _)) = sc
+            .measures
+            .iter()
+            .enumerate()
+            .find(|(_, m)| !m.products.end_use.is_empty())
+        {
+            return Err(SimError::Data(format!(
+                "measures[{i}].products.end_use selects by end use, but no HS → BEC concordance \
+                 was given: set data.end_use (e.g. ../shared/data/classification/hs2017_to_bec4.csv)"
+            )));
+        }
+    }
     let imp = flows.country_id(&sc.importer).ok_or_else(|| {
         SimError::Data(format!(
             "the flows have no rows for importer {} (countries present: {})",
