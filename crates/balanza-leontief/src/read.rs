@@ -199,7 +199,7 @@ pub fn align(
             Some(&i) => out.push(i),
             None => {
                 return Err(IoError::Mismatch(format!(
-                    "{have_what} has no `{w}`, which {wanted_what} has ({} vs {} labels)",
+                    "label `{w}` is in {wanted_what} but not in {have_what} ({} vs {} labels)",
                     have.len(),
                     wanted.len()
                 )))
@@ -215,7 +215,7 @@ pub fn align(
             .cloned()
             .unwrap_or_default();
         return Err(IoError::Mismatch(format!(
-            "{have_what} has `{extra}`, which {wanted_what} lacks ({} vs {} labels)",
+            "label `{extra}` is in {have_what} but not in {wanted_what} ({} vs {} labels)",
             have.len(),
             wanted.len()
         )));
@@ -278,8 +278,8 @@ mod tests {
             [1, 0]
         );
         let e = align(&s(&["a", "c"]), &s(&["a", "b"]), "Y", "Z").unwrap_err();
-        assert!(e.to_string().contains("Y has no `b`"), "{e}");
+        assert!(e.to_string().contains("`b` is in Z but not in Y"), "{e}");
         let e = align(&s(&["a", "b", "c"]), &s(&["a", "b"]), "Y", "Z").unwrap_err();
-        assert!(e.to_string().contains("Y has `c`"), "{e}");
+        assert!(e.to_string().contains("`c` is in Y but not in Z"), "{e}");
     }
 }

@@ -127,13 +127,18 @@ impl IoSystem {
         by(&|s| normalize(&s.extension) == q)
     }
 
-    /// The default accounts to report: employment (names with `employ` or `jobs`) and value
-    /// added, in that order; when neither exists, every satellite.
+    /// The default accounts to report: employment (names starting with `employ`, containing
+    /// `employment`, or `jobs`, `workers`, `persons_engaged`) and value added, in that order;
+    /// when neither exists, every satellite.
     pub fn default_satellites(&self) -> Vec<usize> {
         let mut out = Vec::new();
         let names: Vec<String> = self.satellites.iter().map(|s| normalize(&s.name)).collect();
         for (i, n) in names.iter().enumerate() {
-            if n.contains("employ") || n == "jobs" || n == "employment" {
+            // `compensation_of_employees` is value added, not a head count.
+            let heads = n.starts_with("employ")
+                || n.contains("employment")
+                || matches!(n.as_str(), "jobs" | "workers" | "persons_engaged");
+            if heads && !n.contains("compensation") {
                 out.push(i);
             }
         }
