@@ -9,6 +9,7 @@
 //!
 //! It must not know about models: no statistics, estimation or simulation lives here.
 
+pub mod classification;
 pub mod countries;
 pub mod error;
 pub mod groups;
