@@ -87,8 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the server runtime: {e}"))?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind((args.bind, args.port))
-            .await
+        let listener = listen(std::net::SocketAddr::new(args.bind, args.port))
             .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", args.bind, args.port))?;
         let addr = listener.local_addr()?;
         // Tests and scripts read this line to find the port (with --port 0).
@@ -105,6 +104,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("server error: {e}"))
     })
+}
+
+/// Connections the kernel may queue before they are accepted. The default (128) makes a burst
+/// of a few hundred simultaneous connections wait a SYN retry (1 s); the kernel still caps
+/// this at net.core.somaxconn.
+const BACKLOG: u32 = 1024;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let sock = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    sock.set_reuseaddr(true)?;
+    sock.bind(addr)?;
+    sock.listen(BACKLOG)
 }
 
 fn router(app: Arc<App>) -> Router {

@@ -11,5 +11,5 @@ pub mod html;
 pub mod html_sections;
 pub mod table;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 pub use table::{Cell, OutputFormat, Table};
