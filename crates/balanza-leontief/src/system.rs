@@ -199,7 +199,7 @@ impl IoSystem {
             &zf.rows,
             &labels,
             &format!("the rows of {zname}"),
-            &format!("its header"),
+            "its header",
         )?;
         let z = Mat::from_fn(n, n, |i, j| zf.get(zr[i], zc[j]));
 

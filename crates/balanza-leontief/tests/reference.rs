@@ -22,7 +22,7 @@ fn compare(
     ours: &Mat<f64>,
     labels_r: &[String],
     labels_c: &[String],
-    reference: &PathBuf,
+    reference: &std::path::Path,
 ) -> (f64, f64) {
     let r = read_labelled(reference, &|_| false).unwrap();
     let (mut abs, mut rel) = (0.0f64, 0.0f64);

@@ -1,0 +1,204 @@
+//! Benchmark: Leontief inverse and footprints on a random but realistic MRIO-sized system.
+//!
+//! Usage (bench/leontief.sh runs both steps and numpy beside it):
+//!
+//!     leontief_bench gen --n 3000 --k 20 --f 40 --seed 1 --dir /tmp/io-bench
+//!     leontief_bench run --dir /tmp/io-bench --reps 3
+//!
+//! `gen` writes A (n×n), S (k×n) and Y (n×f) as little-endian f64, row-major, so numpy reads
+//! the very same numbers with `np.fromfile(...).reshape(...)`. `run` times, best of `reps`:
+//!
+//! * `inverse`: `I − A`, LU with partial pivoting, explicit inverse, and the library's checks
+//!   (`balanza_leontief::calc::leontief`, what `balanza jobs` runs);
+//! * `footprints`: `M = S L` then `M Y` (20 satellite rows, 40 final-demand columns);
+//! * `solve_path`: footprints without the inverse: LU of `I − A`, then `(I − A)ᵀ X = Sᵀ`
+//!   (`M = Xᵀ`), then `M Y` — what a caller that does not need L itself can do.
+//!
+//! It prints one JSON line with the times and checksums (sums of the footprint matrix).
+
+use balanza_leontief::calc::leontief;
+use faer::linalg::solvers::Solve;
+use faer::Mat;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+struct SplitMix(u64);
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn arg(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn write_f64(path: &Path, v: &[f64]) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for x in v {
+        w.write_all(&x.to_le_bytes())?;
+    }
+    w.flush()
+}
+
+fn read_f64(path: &Path, len: usize) -> std::io::Result<Vec<f64>> {
+    let mut buf = Vec::with_capacity(len * 8);
+    std::fs::File::open(path)?.read_to_end(&mut buf)?;
+    if buf.len() != len * 8 {
+        return Err(std::io::Error::other(format!(
+            "{}: {} bytes, expected {}",
+            path.display(),
+            buf.len(),
+            len * 8
+        )));
+    }
+    Ok(buf
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect())
+}
+
+/// A system shaped like OECD ICIO: regions of `ns` sectors, dense domestic blocks, thinner and
+/// smaller foreign blocks, column sums of A between 0.3 and 0.7 (value added 30–70 % of output).
+fn generate(n: usize, k: usize, f: usize, seed: u64, dir: &Path) -> std::io::Result<()> {
+    let mut rng = SplitMix(seed);
+    let ns = 50.min(n);
+    let mut a = vec![0.0; n * n]; // row-major
+    for j in 0..n {
+        let rj = j / ns;
+        let mut col = vec![0.0; n];
+        for (i, c) in col.iter_mut().enumerate() {
+            let u = rng.unit();
+            *c = if i / ns == rj {
+                u * u * u // domestic: skewed, a few large inputs
+            } else if rng.unit() < 0.25 {
+                0.02 * u * u * u // imports: a quarter of suppliers, small
+            } else {
+                0.0
+            };
+        }
+        let target = 0.3 + 0.4 * rng.unit();
+        let sum: f64 = col.iter().sum();
+        for (i, c) in col.iter().enumerate() {
+            a[i * n + j] = c * target / sum;
+        }
+    }
+    let s: Vec<f64> = (0..k * n)
+        .map(|_| (4.0 * rng.unit()).exp() * 1e-3)
+        .collect();
+    let y: Vec<f64> = (0..n * f)
+        .map(|_| {
+            let u = rng.unit();
+            1000.0 * u * u
+        })
+        .collect();
+    std::fs::create_dir_all(dir)?;
+    write_f64(&dir.join("A.bin"), &a)?;
+    write_f64(&dir.join("S.bin"), &s)?;
+    write_f64(&dir.join("Y.bin"), &y)?;
+    std::fs::write(
+        dir.join("meta.json"),
+        format!("{{\"n\": {n}, \"k\": {k}, \"f\": {f}, \"seed\": {seed}}}\n"),
+    )
+}
+
+fn sum(m: &Mat<f64>) -> f64 {
+    let mut t = 0.0;
+    for j in 0..m.ncols() {
+        for i in 0..m.nrows() {
+            t += m[(i, j)];
+        }
+    }
+    t
+}
+
+fn run(dir: &Path, reps: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let meta = std::fs::read_to_string(dir.join("meta.json"))?;
+    let num = |key: &str| -> usize {
+        meta.split(&format!("\"{key}\": "))
+            .nth(1)
+            .and_then(|s| s.split([',', '}']).next())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let (n, k, f) = (num("n"), num("k"), num("f"));
+    let av = read_f64(&dir.join("A.bin"), n * n)?;
+    let sv = read_f64(&dir.join("S.bin"), k * n)?;
+    let yv = read_f64(&dir.join("Y.bin"), n * f)?;
+    let a = Mat::from_fn(n, n, |i, j| av[i * n + j]);
+    let s = Mat::from_fn(k, n, |i, j| sv[i * n + j]);
+    let y = Mat::from_fn(n, f, |i, j| yv[i * f + j]);
+    drop((av, sv, yv));
+    let labels: Vec<String> = (0..n).map(|i| format!("i{i}")).collect();
+
+    let (mut t_inv, mut t_fp, mut t_solve) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    let (mut chk_fp, mut chk_solve) = (0.0, 0.0);
+    for _ in 0..reps {
+        let t0 = Instant::now();
+        let l = leontief(a.as_ref(), &labels)?.l;
+        t_inv = t_inv.min(t0.elapsed().as_secs_f64());
+
+        let t0 = Instant::now();
+        let m = &s * &l;
+        let d = &m * &y;
+        t_fp = t_fp.min(t0.elapsed().as_secs_f64());
+        chk_fp = sum(&d);
+        drop(l);
+
+        let t0 = Instant::now();
+        let i_minus_a = Mat::from_fn(n, n, |i, j| f64::from(u8::from(i == j)) - a[(i, j)]);
+        let lu = i_minus_a.partial_piv_lu();
+        let mut x = s.transpose().to_owned();
+        lu.solve_transpose_in_place(x.as_mut());
+        let d2 = x.transpose() * &y;
+        t_solve = t_solve.min(t0.elapsed().as_secs_f64());
+        chk_solve = sum(&d2);
+    }
+    println!(
+        "{{\"impl\": \"balanza (faer 0.24)\", \"n\": {n}, \"k\": {k}, \"f\": {f}, \"threads\": {}, \"inverse_s\": {t_inv:.4}, \"footprints_s\": {t_fp:.4}, \"solve_path_s\": {t_solve:.4}, \"checksum_footprints\": {chk_fp:.15e}, \"checksum_solve\": {chk_solve:.15e}}}",
+        rayon_threads()
+    );
+    Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = PathBuf::from(arg(&args, "--dir", "/tmp/io-bench"));
+    let result: Result<(), Box<dyn std::error::Error>> = match args.first().map(String::as_str) {
+        Some("gen") => {
+            let p = |name, d: &str| arg(&args, name, d).parse::<u64>().unwrap_or(0);
+            generate(
+                p("--n", "3000") as usize,
+                p("--k", "20") as usize,
+                p("--f", "40") as usize,
+                p("--seed", "1"),
+                &dir,
+            )
+            .map_err(Into::into)
+        }
+        Some("run") => run(&dir, arg(&args, "--reps", "3").parse().unwrap_or(3)),
+        _ => Err(
+            "usage: leontief_bench gen|run [--n N --k K --f F --seed S] [--dir DIR] [--reps R]"
+                .into(),
+        ),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
+}
