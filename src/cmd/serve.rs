@@ -451,7 +451,7 @@ async fn not_found(uri: Uri) -> Response {
                 "{}<p class=\"warning\">No page {}. <a href=\"/\">Back to the dashboard</a>.</p>{}",
                 html::page_start("balanza dashboard", &[]),
                 html::escape(&path),
-                html::page_end()
+                html::page_end("balanza dashboard")
             )),
         )
             .into_response()
@@ -597,7 +597,10 @@ fn dashboard(app: &App, raw: Option<&str>) -> (StatusCode, String) {
     for s in &parts {
         out.push_str(&html::render_section(s));
     }
-    out.push_str(html::page_end());
+    out.push_str(&html::page_end(
+        "balanza dashboard: the same charts as `balanza report`; hover a bar for its exact value. \
+         The data behind each chart is under /api (see `balanza serve --help`).",
+    ));
     (status, out)
 }
 

@@ -4,7 +4,7 @@
 //! browser tests print SKIP and pass, unless `BALANZA_REQUIRE_BROWSER=1` (as in `.ci/run`).
 //! Screenshots are saved under Cargo's target tmp folder and their paths printed.
 
-use crate::common::{balanza, run, scratch, stderr, stdout};
+use crate::common::{balanza, run, scratch, shared, stderr, stdout};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -314,6 +314,30 @@ fn report_args(dir: &Path, out: &Path) -> Vec<String> {
     ]
 }
 
+/// Replaces fixtures by the real commands' JSON where the shared data is available; returns
+/// which. A command that fails here fails the test: the report must chart what they print.
+fn real_inputs(dir: &Path) -> Vec<&'static str> {
+    let mut real = Vec::new();
+    if let Some(io) = shared("io/chile_2013_12x12") {
+        let out = dir.join("jobs.json");
+        let o = run(&[
+            "jobs",
+            "--io",
+            io.to_str().unwrap(),
+            "--by",
+            "industry",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "balanza jobs: {}", stderr(&o));
+        real.push("jobs");
+    }
+    println!("report inputs from real commands: {real:?} (fixtures for the rest)");
+    real
+}
+
 // ---- report --------------------------------------------------------------------------------
 
 #[test]
@@ -392,6 +416,8 @@ fn report_renders_in_chromium_with_the_json_numbers() {
     };
     let dir = scratch("report-browser");
     write_inputs(&dir);
+    // Where the shared data is here, chart the real commands' JSON instead of the fixtures.
+    let real = real_inputs(&dir);
     let out = dir.join("report.html");
     let args = report_args(&dir, &out);
     let o = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -405,7 +431,11 @@ fn report_renders_in_chromium_with_the_json_numbers() {
             "section {s}"
         );
     }
-    assert_eq!(dom.matches("<figure class=\"chart\"><svg").count(), 5);
+    let n_charts = 5 + usize::from(real.contains(&"jobs"));
+    assert_eq!(
+        dom.matches("<figure class=\"chart\"><svg").count(),
+        n_charts
+    );
     // Numbers in the page equal the JSON the report was made from.
     let n = assert_bars_equal_json(
         &dom,
@@ -432,14 +462,36 @@ fn report_renders_in_chromium_with_the_json_numbers() {
         "partner",
         "trade_diversion",
     );
-    assert_bars_equal_json(
-        &dom,
-        "sorted",
-        "",
-        &read_json(&dir.join("jobs.json")),
-        "industry",
-        "jobs_in_exports",
-    );
+    if real.contains(&"jobs") {
+        // `balanza jobs --by industry`: one chart per satellite; employees come first.
+        let all = read_json(&dir.join("jobs.json"));
+        let employees: Vec<_> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["satellite"] == "employees")
+            .cloned()
+            .collect();
+        assert_eq!(employees.len(), 12, "Chile 2013 has 12 industries");
+        let n = assert_bars_equal_json(
+            &dom,
+            "sorted",
+            "",
+            &serde_json::Value::Array(employees),
+            "name",
+            "in_exports",
+        );
+        assert_eq!(n, 12);
+    } else {
+        assert_bars_equal_json(
+            &dom,
+            "sorted",
+            "",
+            &read_json(&dir.join("jobs.json")),
+            "industry",
+            "jobs_in_exports",
+        );
+    }
     let stacked = bars(&dom, "stacked");
     assert_eq!(stacked.len(), 15, "5 years × 3 end uses");
     let comp = read_json(&dir.join("composition.json"));
@@ -470,7 +522,7 @@ fn report_renders_in_chromium_with_the_json_numbers() {
         "probe",
     ));
     let charts = lay.as_array().unwrap();
-    assert_eq!(charts.len(), 5);
+    assert_eq!(charts.len(), n_charts);
     for c in charts {
         assert!(
             c["width"].as_f64().unwrap() > 500.0 && c["height"].as_f64().unwrap() > 150.0,

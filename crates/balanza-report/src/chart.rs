@@ -228,6 +228,16 @@ fn group_thousands(s: &str) -> String {
     out
 }
 
+/// "Trade balance (USD million)"; no parentheses when there is no unit to name.
+fn axis_caption(text: &ChartText, scale: Scale) -> String {
+    let unit = text.unit.caption(scale);
+    if unit.is_empty() {
+        text.value_axis.clone()
+    } else {
+        format!("{} ({unit})", text.value_axis)
+    }
+}
+
 /// Long category labels are cut with an ellipsis (the tooltip keeps the whole label).
 fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -366,7 +376,7 @@ pub fn hbar_chart(text: &ChartText, series: &[String], groups: &[BarGroup]) -> S
         top - 4.0,
         (x0 + x1) / 2.0,
         axis_y + 36.0,
-        escape(&format!("{} ({})", text.value_axis, text.unit.caption(scale))),
+        escape(&axis_caption(text, scale)),
         top - 6.0,
         escape(&text.category_axis),
     );
@@ -522,7 +532,7 @@ pub fn stacked_columns(
          text-anchor=\"middle\" fill=\"#222\">{}</text>\
          <text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#222\">{}</text></g>",
         top + plot_h / 2.0,
-        escape(&format!("{} ({})", text.value_axis, text.unit.caption(scale))),
+        escape(&axis_caption(text, scale)),
         (x0 + x1) / 2.0,
         axis_y + 40.0,
         escape(&text.category_axis),

@@ -227,12 +227,17 @@ pub fn page_start(title: &str, meta: &[String]) -> String {
     out
 }
 
-/// Closes a page opened by [`page_start`].
-pub fn page_end() -> &'static str {
-    "<footer><p style=\"font-size:12px;color:#666\">Made with balanza. Charts are inline SVG; \
-     hover a bar for its exact value. This file needs no network to open.</p></footer>\
-     </main></body></html>\n"
+/// Closes a page opened by [`page_start`], with a footer line (escaped).
+pub fn page_end(footer: &str) -> String {
+    format!(
+        "<footer><p style=\"font-size:12px;color:#666\">{}</p></footer></main></body></html>\n",
+        escape(footer)
+    )
 }
+
+/// The report's footer: how to read it and that it is self-contained.
+pub const REPORT_FOOTER: &str = "Made with balanza. Charts are inline SVG: hover a bar for its \
+     exact value. This file is self-contained and needs no network to open.";
 
 impl Report {
     /// The whole HTML document: header, table of contents, sections.
@@ -256,7 +261,7 @@ impl Report {
         for s in &self.sections {
             out.push_str(&render_section(s));
         }
-        out.push_str(page_end());
+        out.push_str(&page_end(REPORT_FOOTER));
         out
     }
 }

@@ -821,6 +821,7 @@ pub fn jobs_section(t: &Table, source: &str) -> Result<Section, ReportError> {
         }
     } else {
         for s in sats.iter().take(4) {
+            let shown = s.replace('_', " ");
             let rows: Vec<&Vec<Cell>> = t
                 .rows
                 .iter()
@@ -854,11 +855,11 @@ pub fn jobs_section(t: &Table, source: &str) -> Result<Section, ReportError> {
             };
             blocks.push(Block::Chart(chart::hbar_chart(
                 &ChartText {
-                    title: format!("{} {what}, by {by}", capitalise(s)),
-                    value_axis: format!("{} {what}", capitalise(s)),
+                    title: format!("{} {what}, by {by}", capitalise(&shown)),
+                    value_axis: format!("{} {what}", capitalise(&shown)),
                     category_axis: capitalise(&by),
                     unit: if people {
-                        Unit::Count(lower.clone())
+                        Unit::Count(shown.to_ascii_lowercase())
                     } else {
                         Unit::Plain
                     },
@@ -873,7 +874,7 @@ pub fn jobs_section(t: &Table, source: &str) -> Result<Section, ReportError> {
                         },
                     ),
                 },
-                &[capitalise(s)],
+                &[capitalise(&shown)],
                 &groups,
             )));
         }
