@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 // One line per area; the general-equilibrium solvers join as `pub mod ge;`.
+pub mod ge;
 pub mod pe;
 pub mod scenario;
 pub mod tariffs;

@@ -1,0 +1,193 @@
+//! The whole GE application: data → first stage → baseline → conditional → full.
+
+use super::data::{build, read_frame, PairData};
+use super::estimate::{cost_matrix, estimate, term_matrices, FirstStage};
+use super::model::{solve, Closure, GeOptions, GeSolution, Method, StopRule};
+use super::spec::{apply, suggest, GeSpec};
+use super::GeError;
+use std::path::Path;
+
+/// Settings that the command line may override.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// σ.
+    pub sigma: Option<f64>,
+    /// Reference importer code.
+    pub reference: Option<String>,
+    /// Full-endowment solver.
+    pub method: Option<Method>,
+    /// Closure.
+    pub closure: Option<Closure>,
+    /// Year to keep.
+    pub year: Option<i64>,
+    /// Tolerance of the full-endowment loop.
+    pub tol: Option<f64>,
+    /// Iteration cap of the full-endowment loop.
+    pub max_iter: Option<usize>,
+    /// GEPPML stopping rule.
+    pub stop: Option<StopRule>,
+}
+
+/// Default σ when neither the scenario nor the command line gives one (models.md §2.4:
+/// σ = 5, trade elasticity 4; the Guide's applications use 7).
+pub const DEFAULT_SIGMA: f64 = 5.0;
+
+/// Everything a GE run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The scenario as run.
+    pub spec: GeSpec,
+    /// First-stage coefficients.
+    pub first_stage: FirstStage,
+    /// The three stages and convergence records.
+    pub solution: GeSolution,
+    /// Pairs touched by each change.
+    pub touched: Vec<usize>,
+    /// Max relative gap between the estimator's fitted flows and the flows rebuilt from the
+    /// scaling solver's resistances (None when coefficients were given).
+    pub fe_check: Option<f64>,
+    /// The data file.
+    pub source: String,
+}
+
+/// Reads the data named by the scenario (or `data_path`) and runs everything.
+pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Outcome, GeError> {
+    let path = data_path
+        .map(Path::to_path_buf)
+        .or_else(|| spec.data.clone())
+        .ok_or_else(|| {
+            GeError::Input(
+                "no data: give --data FILE or `data = \"...\"` in the scenario's [ge] section"
+                    .into(),
+            )
+        })?;
+    let mut frame = read_frame(&path)?;
+    let mut map = spec.columns.to_map();
+    if let Some(y) = ov.year {
+        map.year = Some((
+            spec.columns
+                .year_column
+                .clone()
+                .unwrap_or_else(|| "year".into()),
+            y,
+        ));
+    }
+    if !spec.rename.is_empty() {
+        let cols = [frame.column(&map.exporter)?, frame.column(&map.importer)?];
+        for (from, to) in &spec.rename {
+            frame.rename_codes(&cols, from, to);
+        }
+    }
+    let mut vars: Vec<String> = spec.costs.iter().map(|t| t.column.clone()).collect();
+    vars.sort();
+    vars.dedup();
+    let data = build(&frame, &map, &vars)?;
+    run_on(spec, data, ov)
+}
+
+/// Runs everything on data already in memory.
+pub fn run_on(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, GeError> {
+    spec.check_countries(&data)?;
+    let n = data.world.n();
+    let reference = match ov.reference.as_ref().or(spec.reference.as_ref()) {
+        Some(code) => {
+            let code = code.trim().to_ascii_uppercase();
+            data.world.index(&code).ok_or_else(|| {
+                GeError::Input(format!(
+                    "reference importer {code} is not in the data ({} countries){}; choose one \
+                     of the data's codes with --reference (or `reference` in [ge]){}",
+                    n,
+                    suggest(&code, &data.world.countries),
+                    if spec.rename.is_empty() {
+                        ""
+                    } else {
+                        " after the scenario's renames"
+                    }
+                ))
+            })?
+        }
+        None => {
+            let e = data.world.expenditure();
+            (0..n).max_by(|&a, &b| e[a].total_cmp(&e[b])).unwrap_or(0)
+        }
+    };
+    let sigma = ov.sigma.or(spec.sigma).unwrap_or(DEFAULT_SIGMA);
+    if !(sigma > 1.0 && sigma.is_finite()) {
+        return Err(GeError::Input(format!(
+            "sigma must be above 1; got {sigma}"
+        )));
+    }
+    let first_stage = match &spec.coefficients {
+        Some(b) => FirstStage {
+            names: spec.costs.iter().map(|t| t.label.clone()).collect(),
+            coefficients: b.clone(),
+            std_errors: vec![f64::NAN; b.len()],
+            nobs: n * n,
+            iterations: 0,
+            converged: true,
+            source: "given in the scenario".into(),
+            messages: Vec::new(),
+            fitted: None,
+        },
+        None => estimate(&data, &spec.costs)?,
+    };
+    let mats = term_matrices(&data, &spec.costs)?;
+    let cost_bln = cost_matrix(&mats, &first_stage.coefficients);
+    let applied = apply(&spec.changes, &data, sigma);
+    let cf_data = PairData {
+        vars: applied.vars.clone(),
+        ..data.clone()
+    };
+    let mats_cfl = term_matrices(&cf_data, &spec.costs)?;
+    let mut cost_cfl = cost_matrix(&mats_cfl, &first_stage.coefficients);
+    for (c, f) in cost_cfl.iter_mut().zip(&applied.factor) {
+        *c *= f;
+    }
+    let mut opts = GeOptions {
+        sigma,
+        reference,
+        ..GeOptions::default()
+    };
+    if let Some(m) = ov.method.or(spec.method) {
+        opts.method = m;
+    }
+    if let Some(c) = ov.closure.or(spec.closure) {
+        opts.closure = c;
+    }
+    if let Some(t) = ov.tol {
+        opts.tol = t;
+    }
+    if let Some(m) = ov.max_iter {
+        opts.max_iter = m;
+    }
+    if let Some(s) = ov.stop {
+        opts.stop = s;
+    }
+    let mut solution = solve(&data.world, &cost_bln, &cost_cfl, opts)?;
+    if spec.reference.is_none() && ov.reference.is_none() {
+        solution.notes.push(format!(
+            "reference importer not given: using the largest importer, {} (its price index is the \
+             numéraire; real GDP changes do not depend on the choice)",
+            data.world.countries[reference]
+        ));
+    }
+    let fe_check = first_stage.fitted.as_ref().and_then(|fit| {
+        if opts.closure == Closure::Purge {
+            return None;
+        }
+        let b = &solution.baseline.flows;
+        fit.iter()
+            .zip(b)
+            .filter(|(f, _)| f.is_finite())
+            .map(|(f, b)| (f / b - 1.0).abs())
+            .reduce(f64::max)
+    });
+    Ok(Outcome {
+        spec: spec.clone(),
+        first_stage,
+        solution,
+        touched: applied.touched,
+        fe_check,
+        source: data.source.clone(),
+    })
+}
