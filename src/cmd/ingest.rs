@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
     long_about = "Read trade flows as downloaded and write one Parquet dataset that the \
 other commands read fast.
 
-Formats (detected from the header, or forced with --format):
+Formats (detected from the header, or forced with --input-format):
   baci      CEPII BACI CSV: t,i,j,k,v,q; v in thousand USD (stored in USD), q in metric tons,
             numeric country codes translated with --country-codes (BACI's country_codes file)
   comtrade  UN Comtrade / WITS CSV export: reporter, partner, flow, product, value columns;
@@ -26,7 +26,7 @@ Examples:
   balanza ingest BACI_HS17_Y2020_V202401.csv --country-codes country_codes_V202401.csv \\
       --hs-revision HS2017 --out baci2020.parquet
   balanza ingest wits_total_trade_2009.csv.gz --out wits2009.parquet
-  balanza ingest flows.csv --format mapped \\
+  balanza ingest flows.csv --input-format mapped \\
       --map year=Year,exporter=iso_o,importer=iso_d,product=hs6,value=trade --out flows.parquet"
 )]
 pub struct Args {
@@ -44,14 +44,14 @@ pub struct Args {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ReadArgs {
     /// Input layout: auto (from the header), baci, comtrade or mapped.
-    #[arg(long, default_value = "auto", value_name = "FORMAT")]
-    pub format: String,
+    #[arg(long = "input-format", default_value = "auto", value_name = "FORMAT")]
+    pub input_format: String,
     /// BACI country-code file (country_code,...,iso_3digit_alpha) translating numeric codes to
     /// ISO3. Without it, ISO numeric codes plus BACI's own codes (251 France, 842 USA, ...) are
     /// used.
     #[arg(long, value_name = "FILE")]
     pub country_codes: Option<PathBuf>,
-    /// Column mapping for --format mapped:
+    /// Column mapping for --input-format mapped:
     /// year=COL,exporter=COL,importer=COL,product=COL,value=COL[,quantity=COL].
     #[arg(long, value_name = "SPEC")]
     pub map: Option<String>,
@@ -73,14 +73,16 @@ pub struct ReadArgs {
 impl ReadArgs {
     /// The library's read options.
     pub fn options(&self) -> anyhow::Result<ReadOptions> {
-        let format = match self.format.to_ascii_lowercase().as_str() {
+        let format = match self.input_format.to_ascii_lowercase().as_str() {
             "auto" if self.map.is_some() => SourceFormat::Mapped(self.column_map()?),
             "auto" => SourceFormat::Auto,
             "baci" => SourceFormat::Baci,
             "comtrade" | "wits" => SourceFormat::Comtrade,
             "mapped" | "csv" | "parquet" => SourceFormat::Mapped(self.column_map()?),
             other => {
-                anyhow::bail!("unknown --format `{other}`: expected auto, baci, comtrade or mapped")
+                anyhow::bail!(
+                    "unknown --input-format `{other}`: expected auto, baci, comtrade or mapped"
+                )
             }
         };
         let hs_revision = match &self.hs_revision {
@@ -98,7 +100,7 @@ impl ReadArgs {
 
     fn column_map(&self) -> anyhow::Result<ColumnMap> {
         let spec = self.map.as_deref().context(
-            "--format mapped needs --map year=COL,exporter=COL,importer=COL,product=COL,value=COL",
+            "--input-format mapped needs --map year=COL,exporter=COL,importer=COL,product=COL,value=COL",
         )?;
         let mut m = ColumnMap::parse(spec).map_err(anyhow::Error::msg)?;
         m.value_scale = self.value_scale;

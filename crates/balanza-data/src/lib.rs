@@ -14,6 +14,7 @@ pub mod countries;
 pub mod error;
 pub mod groups;
 pub mod parquet_io;
+pub mod rates;
 pub mod read;
 pub mod table;
 pub mod testdata;

@@ -211,6 +211,9 @@ impl<W: Write + Send> DatasetWriter<W> {
         if let Some(h) = &summary.hs_revision {
             kv.push(KeyValue::new("balanza.hs_revision".to_string(), h.clone()));
         }
+        if let Some(l) = &summary.label {
+            kv.push(KeyValue::new("balanza.label".to_string(), l.clone()));
+        }
         if let Some(u) = &summary.quantity_unit {
             kv.push(KeyValue::new(
                 "balanza.quantity_unit".to_string(),
@@ -336,6 +339,7 @@ pub(crate) fn read_dataset_batches(
         ));
     }
     push.set_meta(get("balanza.hs_revision"), get("balanza.quantity_unit"));
+    push.set_label(get("balanza.label"));
     let schema = meta.file_metadata().schema_descr();
     let names: Vec<String> = (0..schema.num_columns())
         .map(|i| schema.column(i).name().to_string())

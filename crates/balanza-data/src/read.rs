@@ -117,6 +117,8 @@ pub struct ReadOptions {
     pub skip_bad_rows: bool,
     /// Rows per batch handed to the sink (bounds memory).
     pub batch_rows: usize,
+    /// A label stored with the dataset and shown in every output (e.g. `SYNTHETIC DATA`).
+    pub label: Option<String>,
 }
 
 impl Default for ReadOptions {
@@ -127,6 +129,7 @@ impl Default for ReadOptions {
             hs_revision: None,
             skip_bad_rows: false,
             batch_rows: 1 << 18,
+            label: None,
         }
     }
 }
@@ -153,6 +156,8 @@ pub struct ReadSummary {
     pub hs_revision: Option<String>,
     /// Unit of the quantity column, when known.
     pub quantity_unit: Option<String>,
+    /// The dataset's label (e.g. `SYNTHETIC DATA`), when it has one.
+    pub label: Option<String>,
     /// Detected format name, per file.
     pub formats: Vec<(PathBuf, &'static str)>,
 }
@@ -600,6 +605,9 @@ pub fn read_file(
     std::mem::swap(&mut b.products, &mut state.products);
     std::mem::swap(&mut b.product_fast, &mut state.product_fast);
     std::mem::swap(&mut b.summary, &mut state.summary);
+    if opts.label.is_some() {
+        b.summary.label = opts.label.clone();
+    }
     let result = read_into(path, opts, &mut b, progress).and_then(|()| b.flush());
     let mut aliases: Vec<_> = b.aliases.drain().map(|((a, c), n)| (a, c, n)).collect();
     aliases.sort();
@@ -730,6 +738,11 @@ impl RowPusher<'_, '_> {
             self.b.summary.reported_totals += 1;
         }
         self.b.push(year, e, m, p, v, q, d)
+    }
+    pub(crate) fn set_label(&mut self, label: Option<String>) {
+        if label.is_some() {
+            self.b.summary.label = label;
+        }
     }
     pub(crate) fn set_meta(&mut self, hs: Option<String>, unit: Option<String>) {
         if hs.is_some() {
