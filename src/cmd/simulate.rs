@@ -79,20 +79,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.scenario.display()
         );
     };
+    let t_load = std::time::Instant::now();
     let flows = load_flows(&flows_path)?;
+    let load_s = t_load.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
     let outcome = run_scenario(&sc, &flows)?;
     let elapsed = started.elapsed();
+    let t_tab = std::time::Instant::now();
     let tables = build_tables(&sc, &outcome);
+    let tab_s = t_tab.elapsed().as_secs_f64();
+    let t_out = std::time::Instant::now();
     if let Some(dir) = &args.out {
-        write_dir(dir, &tables, args.format)?;
+        write_dir(dir, &tables, &outcome, args.format)?;
     }
-    let shown: Vec<&(String, Table)> = tables
-        .iter()
-        .filter(|(name, _)| args.detail || !matches!(name.as_str(), "lines" | "products"))
+    let out_s = t_out.elapsed().as_secs_f64();
+    if std::env::var_os("BALANZA_TIMING").is_some() {
+        eprintln!("timing: load {load_s:.3} s, tables {tab_s:.3} s, write {out_s:.3} s");
+    }
+    let mut shown: Vec<(String, Table)> = tables
+        .into_iter()
+        .filter(|(name, _)| args.detail || name != "products")
         .collect();
+    if args.detail {
+        // The line table on standard output is for small markets; --out streams it instead.
+        shown.push(("lines".into(), lines_table(&outcome)));
+    }
+    let shown: Vec<&(String, Table)> = shown.iter().collect();
     print!("{}", render(&shown, args.format));
-    if args.format == OutputFormat::Table {
+    {
         eprintln!(
             "simulated {} lines in {:.3} s{}",
             outcome.lines.len(),
@@ -304,45 +318,6 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         );
     }
 
-    let mut lines = Table::new([
-        "partner",
-        "product",
-        "regime",
-        "measure",
-        "base_tariff_pct",
-        "new_tariff_pct",
-        "baseline_imports",
-        "new_imports",
-        "trade_creation",
-        "trade_diversion",
-        "revenue_change",
-        "consumer_surplus",
-        "welfare",
-        "price_effect",
-    ])
-    .with_title("Line results (partner × HS6 product)");
-    for i in 0..o.lines.len() {
-        let r = &o.lines[i];
-        lines.push(vec![
-            o.partner[i].clone().into(),
-            o.product_codes[o.product[i] as usize].clone().into(),
-            o.regime[i].clone().into(),
-            o.measure[i]
-                .map(|k| o.measure_names[k as usize].clone())
-                .into(),
-            (o.market.t0[i] * 100.0).into(),
-            (o.market.t1[i] * 100.0).into(),
-            o.market.imports[i].into(),
-            r.new_imports.into(),
-            r.creation.into(),
-            r.diversion.into(),
-            r.revenue_change.into(),
-            r.consumer_surplus.into(),
-            r.welfare.into(),
-            r.price_effect.into(),
-        ]);
-    }
-
     let mut products = Table::new([
         "product",
         "section",
@@ -398,7 +373,6 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         ("balance".into(), balance),
         ("coverage".into(), coverage),
         ("products".into(), products),
-        ("lines".into(), lines),
     ]
 }
 
@@ -426,17 +400,151 @@ fn render(tables: &[&(String, Table)], format: OutputFormat) -> String {
     }
 }
 
-fn write_dir(dir: &Path, tables: &[(String, Table)], format: OutputFormat) -> anyhow::Result<()> {
+const LINE_COLUMNS: [&str; 14] = [
+    "partner",
+    "product",
+    "regime",
+    "measure",
+    "base_tariff_pct",
+    "new_tariff_pct",
+    "baseline_imports",
+    "new_imports",
+    "trade_creation",
+    "trade_diversion",
+    "revenue_change",
+    "consumer_surplus",
+    "welfare",
+    "price_effect",
+];
+
+/// The text cells and numbers of one line, in [`LINE_COLUMNS`] order.
+fn line_fields(o: &Outcome, i: usize) -> ([&str; 4], [f64; 10]) {
+    let r = &o.lines[i];
+    let measure = o.measure[i].map_or("", |k| o.measure_names[k as usize].as_str());
+    (
+        [
+            o.partner_code(i),
+            o.product_codes[o.product[i] as usize].as_str(),
+            o.regime_names[o.regime[i] as usize].as_str(),
+            measure,
+        ],
+        [
+            o.market.t0[i] * 100.0,
+            o.market.t1[i] * 100.0,
+            o.market.imports[i],
+            r.new_imports,
+            r.creation,
+            r.diversion,
+            r.revenue_change,
+            r.consumer_surplus,
+            r.welfare,
+            r.price_effect,
+        ],
+    )
+}
+
+/// The line-level results as a [`Table`] (for `--detail` on standard output).
+fn lines_table(o: &Outcome) -> Table {
+    let mut t = Table::new(LINE_COLUMNS).with_title("Line results (partner × HS6 product)");
+    for i in 0..o.lines.len() {
+        let (text, nums) = line_fields(o, i);
+        let mut row: Vec<Cell> = text
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                if k == 3 && s.is_empty() {
+                    Cell::Null
+                } else {
+                    Cell::from(*s)
+                }
+            })
+            .collect();
+        row.extend(nums.iter().map(|v| Cell::Float(*v)));
+        t.push(row);
+    }
+    t
+}
+
+/// Streams the line-level results (one row per partner × product; a million rows for a large
+/// market) as CSV or JSON without building a table of cells first.
+fn write_lines(o: &Outcome, w: &mut dyn std::io::Write, json: bool) -> std::io::Result<()> {
+    let text_json = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let num_json = |v: f64| {
+        if v.is_finite() {
+            v.to_string()
+        } else {
+            "null".to_string()
+        }
+    };
+    if json {
+        w.write_all(b"[")?;
+    } else {
+        writeln!(w, "{}", LINE_COLUMNS.join(","))?;
+    }
+    for i in 0..o.lines.len() {
+        let (text, nums) = line_fields(o, i);
+        if json {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(b"\n  {")?;
+            for (k, s) in text.iter().enumerate() {
+                let v = if k == 3 && s.is_empty() {
+                    "null".to_string()
+                } else {
+                    text_json(s)
+                };
+                write!(w, "\"{}\": {v}, ", LINE_COLUMNS[k])?;
+            }
+            for (k, v) in nums.iter().enumerate() {
+                let sep = if k + 1 < nums.len() { ", " } else { "" };
+                write!(w, "\"{}\": {}{sep}", LINE_COLUMNS[k + 4], num_json(*v))?;
+            }
+            w.write_all(b"}")?;
+        } else {
+            for s in text {
+                if s.contains([',', '"', '\n']) {
+                    write!(w, "\"{}\",", s.replace('"', "\"\""))?;
+                } else {
+                    write!(w, "{s},")?;
+                }
+            }
+            for (k, v) in nums.iter().enumerate() {
+                let sep = if k + 1 < nums.len() { "," } else { "\n" };
+                write!(w, "{v}{sep}")?;
+            }
+        }
+    }
+    if json {
+        w.write_all(b"\n]\n")?;
+    }
+    Ok(())
+}
+
+/// Writes every table into `dir`, one file each, each atomically (temporary name, then
+/// rename), the line table streamed.
+fn write_dir(
+    dir: &Path,
+    tables: &[(String, Table)],
+    o: &Outcome,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let json = format == OutputFormat::Json;
+    let ext = if json { "json" } else { "csv" };
     for (name, t) in tables {
-        let (file, body) = match format {
-            OutputFormat::Json => (format!("{name}.json"), t.render(OutputFormat::Json)),
-            _ => (format!("{name}.csv"), t.to_csv()),
+        let body = if json {
+            t.render(OutputFormat::Json)
+        } else {
+            t.to_csv()
         };
-        let path = dir.join(file);
+        let path = dir.join(format!("{name}.{ext}"));
         write_atomic(&path, body.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let path = dir.join(format!("lines.{ext}"));
+    balanza_report::atomic::write_atomic_with(&path, |w| write_lines(o, w, json))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -491,7 +599,12 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
         &Default::default(),
     )?;
     let tables = build_tables(&sc, &outcome);
-    write_dir(&ctx.dir.join("simulate"), &tables, OutputFormat::Csv)?;
+    write_dir(
+        &ctx.dir.join("simulate"),
+        &tables,
+        &outcome,
+        OutputFormat::Csv,
+    )?;
     println!(
         "== Policy scenario (SYNTHETIC world, synthetic tariffs): {} ==",
         sc.name

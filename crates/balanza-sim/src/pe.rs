@@ -293,7 +293,8 @@ pub fn ces_product(lines: ProductLines<'_>, sigma: f64, out: &mut [LineResult]) 
             0.0
         };
         let cs = if contrib_total != 0.0 {
-            dcs * out[i].consumer_surplus / contrib_total
+            // `+ 0.0` turns the −0 of an unmoved line into 0.
+            dcs * out[i].consumer_surplus / contrib_total + 0.0
         } else {
             0.0
         };

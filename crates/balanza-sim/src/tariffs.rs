@@ -338,6 +338,7 @@ impl TariffTable {
                 }
                 Some(p) => match partner_id.get(p) {
                     Some(&id) => {
+                        idx.pref_partners.insert(id);
                         let e = idx
                             .pref
                             .entry((id, pk))
@@ -361,6 +362,9 @@ impl TariffTable {
 pub struct TariffIndex {
     mfn: HashMap<u64, (f64, String)>,
     pref: HashMap<(u32, u64), (f64, String)>,
+    /// Partners with any partner-specific row: the line loop skips scheme lookups for the
+    /// others (most partners pay MFN).
+    pref_partners: std::collections::HashSet<u32>,
     /// Product codes (prefixes) that carry a rate, for the "tariff lines without imports" count.
     pub products: std::collections::BTreeSet<String>,
     /// Tariff years used.
@@ -374,6 +378,7 @@ impl TariffIndex {
     /// `None` when neither a scheme nor an MFN rate covers the product.
     pub fn rate(&self, partner: u32, product: &str) -> Option<(f64, &str)> {
         let digits = product.len().min(6);
+        let has_pref = self.pref_partners.contains(&partner);
         let mut pref = None;
         let mut mfn = None;
         for len in [digits, 4, 2, 0] {
@@ -381,13 +386,13 @@ impl TariffIndex {
                 continue;
             }
             let pk = prefix_key(&product[..len]);
-            if pref.is_none() {
+            if has_pref && pref.is_none() {
                 pref = self.pref.get(&(partner, pk));
             }
             if mfn.is_none() {
                 mfn = self.mfn.get(&pk);
             }
-            if pref.is_some() && mfn.is_some() {
+            if (pref.is_some() || !has_pref) && mfn.is_some() {
                 break;
             }
         }

@@ -97,14 +97,18 @@ pub struct Coverage {
 pub struct Outcome {
     /// The model that ran.
     pub model: Model,
-    /// Partner code per line.
-    pub partner: Vec<String>,
+    /// Country codes, indexed by the ids in `partner` (the flows' dictionary).
+    pub countries: Vec<String>,
+    /// Partner id per line (into `countries`).
+    pub partner: Vec<u32>,
     /// Product index per line (into `product_codes`).
     pub product: Vec<u32>,
     /// Index of the last measure that changed the line's tariff (`None` = unchanged).
     pub measure: Vec<Option<u16>>,
-    /// Baseline regime of each line (MFN or a scheme name).
-    pub regime: Vec<String>,
+    /// Baseline regime of each line (index into `regime_names`).
+    pub regime: Vec<u16>,
+    /// Regime names (MFN or a scheme name).
+    pub regime_names: Vec<String>,
     /// Inputs and per-line results (the market's columns).
     pub market: Market,
     /// Line results, in the market's order.
@@ -210,8 +214,19 @@ pub fn run_with(
             flows.countries.len()
         ))
     })?;
-    // Baseline imports by (product id, partner id), summing duplicates; exports by partner.
-    let mut imports: HashMap<(u32, u32), f64> = HashMap::new();
+    // Baseline imports: the row indices of the importer's base-year imports, sorted by
+    // (product code, partner) so each product's lines are contiguous; duplicates are summed
+    // below. Sorting u64 keys keeps this O(n log n) on integers, not strings.
+    let mut prank = vec![0u32; flows.products.len()];
+    {
+        let mut order: Vec<u32> = (0..flows.products.len() as u32).collect();
+        order
+            .sort_unstable_by(|&a, &b| flows.products[a as usize].cmp(&flows.products[b as usize]));
+        for (r, &p) in order.iter().enumerate() {
+            prank[p as usize] = r as u32;
+        }
+    }
+    let mut rows: Vec<(u64, u32)> = Vec::new();
     let mut exports: BTreeMap<String, f64> = BTreeMap::new();
     let mut years_present = std::collections::BTreeSet::new();
     for r in 0..flows.len() {
@@ -223,28 +238,22 @@ pub fn run_with(
             continue;
         }
         if flows.importer[r] == imp && flows.exporter[r] != imp {
-            *imports
-                .entry((flows.product[r], flows.exporter[r]))
-                .or_insert(0.0) += flows.value[r];
+            let key =
+                (u64::from(prank[flows.product[r] as usize]) << 32) | u64::from(flows.exporter[r]);
+            rows.push((key, r as u32));
         } else if flows.exporter[r] == imp && flows.importer[r] != imp {
             *exports
                 .entry(flows.countries[flows.importer[r] as usize].clone())
                 .or_insert(0.0) += flows.value[r];
         }
     }
-    if imports.is_empty() {
+    if rows.is_empty() {
         return Err(SimError::Data(format!(
             "no imports of {} in {} in the flows (years with imports: {:?})",
             sc.importer, sc.base_year, years_present
         )));
     }
-    let mut keys: Vec<(u32, u32)> = imports.keys().copied().collect();
-    // Group lines by product code text so products are contiguous and ordered.
-    keys.sort_unstable_by(|a, b| {
-        flows.products[a.0 as usize]
-            .cmp(&flows.products[b.0 as usize])
-            .then(a.1.cmp(&b.1))
-    });
+    rows.sort_unstable_by_key(|x| x.0);
     let partner_ids: HashMap<String, u32> = flows
         .countries
         .iter()
@@ -262,18 +271,34 @@ pub fn run_with(
             sc.importer, sc.importer
         )));
     }
+    // Which measures select each country: a per-country list, computed once (measures are
+    // few; countries are a few hundred), so the line loop does no string comparisons.
+    let partner_measures: Vec<Vec<u16>> = flows
+        .countries
+        .iter()
+        .map(|c| {
+            sc.measures
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.partners.contains(c.as_str()))
+                .map(|(k, _)| k as u16)
+                .collect()
+        })
+        .collect();
+    let n_lines_max = rows.len();
     let mut cov = Coverage {
-        import_lines: keys.len(),
         tariff_rows_partner_without_imports: tindex.unmatched_partner_rows,
         tariff_years: tindex.years.clone(),
         ..Coverage::default()
     };
     let mut out = Outcome {
         model: sc.model,
-        partner: Vec::with_capacity(keys.len()),
-        product: Vec::with_capacity(keys.len()),
-        measure: Vec::with_capacity(keys.len()),
-        regime: Vec::with_capacity(keys.len()),
+        countries: flows.countries.clone(),
+        partner: Vec::with_capacity(n_lines_max),
+        product: Vec::with_capacity(n_lines_max),
+        measure: Vec::with_capacity(n_lines_max),
+        regime: Vec::with_capacity(n_lines_max),
+        regime_names: Vec::new(),
         market: Market::default(),
         lines: Vec::new(),
         products: Vec::new(),
@@ -284,21 +309,45 @@ pub fn run_with(
         exports,
         coverage: Coverage::default(),
     };
+    let mut regime_ids: HashMap<String, u16> = HashMap::new();
     let mkt = &mut out.market;
-    let mut last_product = u32::MAX;
+    mkt.imports.reserve(n_lines_max);
+    mkt.t0.reserve(n_lines_max);
+    mkt.t1.reserve(n_lines_max);
     let mut imported_products = std::collections::HashSet::new();
-    for (pid, cid) in keys {
+    let mut product_measures: Vec<bool> = vec![false; sc.measures.len()];
+    let mut current: Option<u32> = None; // flows product id of the open product
+    let mut opened = false; // whether the open product has a market slot yet
+    let mut i = 0;
+    while i < rows.len() {
+        // Merge duplicate (product, partner) rows.
+        let (key, r0) = rows[i];
+        let mut m0 = 0.0;
+        while i < rows.len() && rows[i].0 == key {
+            m0 += flows.value[rows[i].1 as usize];
+            i += 1;
+        }
+        let r0 = r0 as usize;
+        let (pid, cid) = (flows.product[r0], flows.exporter[r0]);
+        cov.import_lines += 1;
         let code = &flows.products[pid as usize];
         let hs6: &str = if code.len() > 6 { &code[..6] } else { code };
-        imported_products.insert(hs6.to_string());
-        let m0 = imports[&(pid, cid)];
+        if current != Some(pid) {
+            current = Some(pid);
+            opened = false;
+            imported_products.insert(hs6.to_string());
+            let eu = end_use.get(hs6).unwrap_or("not_classified");
+            for (k, m) in sc.measures.iter().enumerate() {
+                product_measures[k] = m.products.contains(hs6, Some(eu));
+            }
+        }
         let Some((t0, regime)) = tindex.rate(cid, hs6) else {
             cov.imports_without_tariff += 1;
             cov.imports_without_tariff_value += m0;
             continue;
         };
-        if pid != last_product {
-            last_product = pid;
+        if !opened {
+            opened = true;
             mkt.offsets.push(mkt.imports.len());
             let e = eps.get(hs6);
             mkt.demand_elasticity
@@ -308,23 +357,30 @@ pub fn run_with(
             out.product_end_use
                 .push(end_use.get(hs6).unwrap_or("not_classified"));
         }
-        let partner = &flows.countries[cid as usize];
-        let eu = *out.product_end_use.last().unwrap_or(&"not_classified");
         let mut t1 = t0;
         let mut hit = None;
-        for (k, m) in sc.measures.iter().enumerate() {
-            if m.partners.contains(partner.as_str()) && m.products.contains(hs6, Some(eu)) {
-                t1 = m.action.apply(t1);
-                hit = Some(k as u16);
+        for &k in &partner_measures[cid as usize] {
+            if product_measures[k as usize] {
+                t1 = sc.measures[k as usize].action.apply(t1);
+                hit = Some(k);
             }
         }
+        let rid = match regime_ids.get(regime) {
+            Some(&r) => r,
+            None => {
+                let r = out.regime_names.len() as u16;
+                out.regime_names.push(regime.to_string());
+                regime_ids.insert(regime.to_string(), r);
+                r
+            }
+        };
         mkt.imports.push(m0);
         mkt.t0.push(t0);
         mkt.t1.push(t1);
-        out.partner.push(partner.clone());
+        out.partner.push(cid);
         out.product.push((out.product_codes.len() - 1) as u32);
         out.measure.push(hit);
-        out.regime.push(regime.to_string());
+        out.regime.push(rid);
     }
     mkt.offsets.push(mkt.imports.len());
     if mkt.imports.is_empty() {
@@ -350,18 +406,20 @@ pub fn run_with(
 }
 
 impl Outcome {
-    /// Sums lines by a key; keys sorted by descending absolute import change, then name.
-    pub fn aggregate<F: Fn(usize) -> String>(&self, key: F) -> Vec<Aggregate> {
-        let mut map: HashMap<String, Aggregate> = HashMap::new();
-        for i in 0..self.lines.len() {
-            let k = key(i);
-            let a = map.entry(k.clone()).or_insert_with(|| Aggregate {
+    /// Sums lines by an integer key `key(line) < names.len()`; rows sorted by descending
+    /// absolute import change, then name; keys without lines are left out.
+    pub fn aggregate<F: Fn(usize) -> usize>(&self, names: Vec<String>, key: F) -> Vec<Aggregate> {
+        let mut acc: Vec<Aggregate> = names
+            .into_iter()
+            .map(|k| Aggregate {
                 key: k,
                 ..Aggregate::default()
-            });
-            add_line(a, self.market.imports[i], &self.lines[i]);
+            })
+            .collect();
+        for i in 0..self.lines.len() {
+            add_line(&mut acc[key(i)], self.market.imports[i], &self.lines[i]);
         }
-        let mut v: Vec<Aggregate> = map.into_values().collect();
+        let mut v: Vec<Aggregate> = acc.into_iter().filter(|a| a.lines > 0).collect();
         v.sort_by(|a, b| {
             (b.new_imports - b.baseline)
                 .abs()
@@ -371,38 +429,79 @@ impl Outcome {
         v
     }
 
+    /// The partner code of a line.
+    pub fn partner_code(&self, line: usize) -> &str {
+        &self.countries[self.partner[line] as usize]
+    }
+
     /// By partner (ISO3).
     pub fn by_partner(&self) -> Vec<Aggregate> {
-        self.aggregate(|i| self.partner[i].clone())
+        self.aggregate(self.countries.clone(), |i| self.partner[i] as usize)
     }
 
     /// By the measure that changed the line (`unchanged` for lines no measure touched).
     pub fn by_measure(&self) -> Vec<Aggregate> {
-        self.aggregate(|i| match self.measure[i] {
-            Some(k) => self.measure_names[k as usize].clone(),
-            None => "unchanged".to_string(),
-        })
+        let mut names = self.measure_names.clone();
+        names.push("unchanged".into());
+        let none = self.measure_names.len();
+        self.aggregate(names, |i| self.measure[i].map_or(none, usize::from))
     }
 
     /// By the partner's M49 region.
     pub fn by_region(&self) -> Vec<Aggregate> {
-        self.aggregate(|i| {
-            country(&self.partner[i])
-                .map(|c| c.region)
-                .filter(|r| !r.is_empty())
-                .unwrap_or("other/unknown")
-                .to_string()
+        let regions = [
+            "Africa",
+            "Americas",
+            "Asia",
+            "Europe",
+            "Oceania",
+            "other/unknown",
+        ];
+        let of: Vec<usize> = self
+            .countries
+            .iter()
+            .map(|c| {
+                country(c)
+                    .and_then(|k| regions.iter().position(|r| *r == k.region))
+                    .unwrap_or(5)
+            })
+            .collect();
+        self.aggregate(regions.map(String::from).to_vec(), |i| {
+            of[self.partner[i] as usize]
         })
     }
 
     /// By HS section (I–XXI).
     pub fn by_section(&self) -> Vec<Aggregate> {
-        self.aggregate(|i| hs_section(&self.product_codes[self.product[i] as usize]).to_string())
+        let mut names: Vec<String> = Vec::new();
+        let of: Vec<usize> = self
+            .product_codes
+            .iter()
+            .map(|p| {
+                let s = hs_section(p);
+                match names.iter().position(|n| n == s) {
+                    Some(k) => k,
+                    None => {
+                        names.push(s.to_string());
+                        names.len() - 1
+                    }
+                }
+            })
+            .collect();
+        self.aggregate(names, |i| of[self.product[i] as usize])
     }
 
     /// By end-use class.
     pub fn by_end_use(&self) -> Vec<Aggregate> {
-        self.aggregate(|i| self.product_end_use[self.product[i] as usize].to_string())
+        let names = super::products::END_USES;
+        let of: Vec<usize> = self
+            .product_end_use
+            .iter()
+            .map(|e| names.iter().position(|n| n == e).unwrap_or(3))
+            .collect();
+        self.aggregate(names.map(String::from).to_vec(), |i| {
+            of[self.product[i] as usize]
+        })
     }
 
     /// Market totals.
