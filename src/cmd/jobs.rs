@@ -12,9 +12,9 @@ use balanza_leontief::{Analysis, IoSystem, Kind, LoadOptions};
 use balanza_report::{Cell, OutputFormat, Table};
 use std::path::{Path, PathBuf};
 
-const LONG_ABOUT: &str = "\
-Jobs and value added supported by trade, from an input-output table.
-
+// Shown with `--help`. (The subcommand's one-line doc comment in main.rs resets `long_about`,
+// so the text goes before and after the options instead.)
+const BEFORE_HELP: &str = "\
 Reads a folder of CSV files (layout: docs/io-layout.md): intermediate flows Z, final demand Y,
 gross output x and satellite accounts (employment, value added, emissions). Computes the
 technical coefficients A = Z diag(x)^-1 and the Leontief inverse L = (I - A)^-1, then:
@@ -29,8 +29,9 @@ technical coefficients A = Z diag(x)^-1 and the Leontief inverse L = (I - A)^-1,
     foreign, and local-Leontief s_r (I - A_rr)^-1 e_r.
 
 Jobs 'supported by' exports are gross: they are not net of imports that the same exports need
-or that displace domestic output.
+or that displace domestic output.";
 
+const AFTER_HELP: &str = "\
 CHANGE IN EXPORTS (link to scenario results)
   --changes FILE     a CSV with one product column and one value column (the change in
                      exports by product, in the table's currency unit; use --scale to convert).
@@ -62,7 +63,7 @@ pub enum By {
 
 /// Arguments of `balanza jobs`.
 #[derive(clap::Args, Debug)]
-#[command(long_about = LONG_ABOUT)]
+#[command(before_long_help = BEFORE_HELP, after_long_help = AFTER_HELP)]
 pub struct Args {
     /// Folder of the input-output table (Z, Y, x and satellite CSVs; docs/io-layout.md).
     #[arg(long = "io", value_name = "DIR")]

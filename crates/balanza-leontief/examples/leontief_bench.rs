@@ -15,6 +15,12 @@
 //!   (`M = Xᵀ`), then `M Y` — what a caller that does not need L itself can do.
 //!
 //! It prints one JSON line with the times and checksums (sums of the footprint matrix).
+//!
+//!     leontief_bench csv --dir /tmp/io-bench --out /tmp/io-bench/mrio
+//!
+//! writes the same A as a multi-regional CSV folder (docs/io-layout.md: regions of 50 sectors,
+//! one household column per region, employment and value-added satellites), consistent by
+//! construction (x = L y, Z = A diag(x)), so `balanza jobs --io` can be timed end to end.
 
 use balanza_leontief::calc::leontief;
 use faer::linalg::solvers::Solve;
@@ -172,6 +178,76 @@ fn run(dir: &Path, reps: usize) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Writes the generated system as a multi-regional CSV folder.
+fn write_csv(dir: &Path, out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use std::fmt::Write as _;
+    let meta = std::fs::read_to_string(dir.join("meta.json"))?;
+    let n: usize = meta
+        .split("\"n\": ")
+        .nth(1)
+        .and_then(|s| s.split([',', '}']).next())
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or("meta.json has no n")?;
+    let ns = 50.min(n);
+    let m = n / ns;
+    if m * ns != n {
+        return Err(format!("n = {n} is not a multiple of {ns} sectors").into());
+    }
+    let av = read_f64(&dir.join("A.bin"), n * n)?;
+    let a = Mat::from_fn(n, n, |i, j| av[i * n + j]);
+    drop(av);
+    let mut rng = SplitMix(7);
+    // Final demand: mostly domestic, some for every other region.
+    let y = Mat::from_fn(n, m, |p, r| {
+        let u = rng.unit();
+        if p / ns == r {
+            1000.0 * (0.5 + u)
+        } else {
+            20.0 * u * u
+        }
+    });
+    let ytot = Mat::from_fn(n, 1, |p, _| (0..m).map(|r| y[(p, r)]).sum::<f64>());
+    let i_minus_a = Mat::from_fn(n, n, |i, j| f64::from(u8::from(i == j)) - a[(i, j)]);
+    let x = i_minus_a.partial_piv_lu().solve(&ytot);
+    let label = |p: usize| format!("r{:02}/s{:02}", p / ns, p % ns);
+    std::fs::create_dir_all(out)?;
+    let header: Vec<String> = (0..n).map(label).collect();
+    let mut z = String::with_capacity(n * n * 12);
+    writeln!(z, "row,{}", header.join(","))?;
+    for i in 0..n {
+        z.push_str(&label(i));
+        for j in 0..n {
+            write!(z, ",{}", a[(i, j)] * x[(j, 0)])?;
+        }
+        z.push('\n');
+    }
+    std::fs::write(out.join("Z.csv"), z)?;
+    let mut ys = String::new();
+    let ycols: Vec<String> = (0..m).map(|r| format!("r{r:02}/hh")).collect();
+    writeln!(ys, "row,{}", ycols.join(","))?;
+    let mut xs = String::from("row,indout\n");
+    for p in 0..n {
+        ys.push_str(&label(p));
+        for r in 0..m {
+            write!(ys, ",{}", y[(p, r)])?;
+        }
+        ys.push('\n');
+        writeln!(xs, "{},{}", label(p), x[(p, 0)])?;
+    }
+    std::fs::write(out.join("Y.csv"), ys)?;
+    std::fs::write(out.join("x.csv"), xs)?;
+    let mut f = format!("account,{}\n", header.join(","));
+    for (name, lo, hi) in [("employment", 2.0, 40.0), ("Value Added", 0.3, 0.7)] {
+        f.push_str(name);
+        for p in 0..n {
+            write!(f, ",{}", x[(p, 0)] * (lo + (hi - lo) * rng.unit()) * 1e-3)?;
+        }
+        f.push('\n');
+    }
+    std::fs::write(out.join("factors_F.csv"), f)?;
+    Ok(())
+}
+
 fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -191,9 +267,10 @@ fn main() {
             )
             .map_err(Into::into)
         }
+        Some("csv") => write_csv(&dir, Path::new(&arg(&args, "--out", "/tmp/io-bench/mrio"))),
         Some("run") => run(&dir, arg(&args, "--reps", "3").parse().unwrap_or(3)),
         _ => Err(
-            "usage: leontief_bench gen|run [--n N --k K --f F --seed S] [--dir DIR] [--reps R]"
+            "usage: leontief_bench gen|run|csv [--n N --k K --f F --seed S] [--dir DIR] [--reps R]"
                 .into(),
         ),
     };

@@ -91,6 +91,8 @@ pub fn leontief(a: MatRef<'_, f64>, labels: &[String]) -> Result<Leontief> {
         .collect();
     let i_minus_a = Mat::from_fn(n, n, |i, j| f64::from(u8::from(i == j)) - a[(i, j)]);
     let lu = i_minus_a.partial_piv_lu();
+    // The factorisation holds its own copy; keep one n×n buffer less alive.
+    drop(i_minus_a);
     let u = lu.U();
     let max_pivot = (0..n).fold(0.0f64, |m, k| m.max(u[(k, k)].abs()));
     let tol = n as f64 * f64::EPSILON * max_pivot.max(1.0);

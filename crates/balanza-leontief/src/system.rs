@@ -202,6 +202,8 @@ impl IoSystem {
             "its header",
         )?;
         let z = Mat::from_fn(n, n, |i, j| zf.get(zr[i], zc[j]));
+        // The parsed copy is as large as Z itself: free it before the next files.
+        drop(zf);
 
         let yf = read_labelled(&layout.y, &|_| false)?;
         let yname = file_name(&yf.path);
