@@ -26,6 +26,35 @@ pub(crate) struct DemeanInfo {
     pub converged: bool,
 }
 
+/// Adds `f(i)` into `acc[idq[i]]` for every observation. When consecutive observations
+/// mostly share their level (`runs`, e.g. a pair dimension of a pair-major panel), the sum of a
+/// run is kept in a register and stored once, which removes the store-to-load dependency of
+/// repeated scatters into the same slot.
+#[inline(always)]
+fn accumulate(idq: &[u32], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64) {
+    let n = idq.len();
+    if n == 0 {
+        return;
+    }
+    if runs {
+        let mut cur = idq[0];
+        let mut s = 0.0;
+        for (i, &g) in idq.iter().enumerate() {
+            if g != cur {
+                acc[cur as usize] += s;
+                cur = g;
+                s = 0.0;
+            }
+            s += f(i);
+        }
+        acc[cur as usize] += s;
+    } else {
+        for (i, &g) in idq.iter().enumerate() {
+            acc[g as usize] += f(i);
+        }
+    }
+}
+
 /// Fixed effects combined with one set of observation weights.
 pub(crate) struct Demeaner<'a> {
     fe: &'a FeIndex,
@@ -70,36 +99,52 @@ impl<'a> Demeaner<'a> {
         let nq = fe.sizes[q];
         acc.clear();
         acc.resize(nq, 0.0);
-        let idq = &fe.ids[q];
-        let w = self.w;
+        let idq = &fe.ids[q][..];
+        let n = idq.len();
+        let w = &self.w[..n];
+        let runs = fe.runs[q];
         let others: Vec<usize> = (0..fe.q()).filter(|&r| r != q).collect();
+        let dim = |r: usize| (&a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]], &fe.ids[r][..n]);
         // Specialised loops for the common cases: one or two other dimensions.
+        // SAFETY (all `get_unchecked` below): `i < n` and every id slice and `w` have length
+        // `n`; ids of dimension r are dense, `< fe.sizes[r]`, the length of its coefficient
+        // slice (an invariant of `FeIndex::build`).
         match others.len() {
             1 => {
-                let r = others[0];
-                let ar = &a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]];
-                let idr = &fe.ids[r];
-                for i in 0..idq.len() {
-                    acc[idq[i] as usize] += w[i] * ar[idr[i] as usize];
-                }
+                let (ar, idr) = dim(others[0]);
+                accumulate(idq, runs, acc, |i| unsafe {
+                    *w.get_unchecked(i) * *ar.get_unchecked(*idr.get_unchecked(i) as usize)
+                });
             }
             2 => {
-                let (r, s) = (others[0], others[1]);
-                let ar = &a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]];
-                let as_ = &a[fe.offsets[s]..fe.offsets[s] + fe.sizes[s]];
-                let (idr, ids) = (&fe.ids[r], &fe.ids[s]);
-                for i in 0..idq.len() {
-                    acc[idq[i] as usize] += w[i] * (ar[idr[i] as usize] + as_[ids[i] as usize]);
-                }
+                let (ar, idr) = dim(others[0]);
+                let (as_, ids) = dim(others[1]);
+                accumulate(idq, runs, acc, |i| unsafe {
+                    *w.get_unchecked(i)
+                        * (*ar.get_unchecked(*idr.get_unchecked(i) as usize)
+                            + *as_.get_unchecked(*ids.get_unchecked(i) as usize))
+                });
+            }
+            3 => {
+                let (ar, idr) = dim(others[0]);
+                let (as_, ids) = dim(others[1]);
+                let (at, idt) = dim(others[2]);
+                accumulate(idq, runs, acc, |i| unsafe {
+                    *w.get_unchecked(i)
+                        * (*ar.get_unchecked(*idr.get_unchecked(i) as usize)
+                            + *as_.get_unchecked(*ids.get_unchecked(i) as usize)
+                            + *at.get_unchecked(*idt.get_unchecked(i) as usize))
+                });
             }
             _ => {
-                for i in 0..idq.len() {
+                let dims: Vec<_> = others.iter().map(|&r| dim(r)).collect();
+                accumulate(idq, runs, acc, |i| {
                     let mut s = 0.0;
-                    for &r in &others {
-                        s += a[fe.offsets[r] + fe.ids[r][i] as usize];
+                    for (ar, idr) in &dims {
+                        s += ar[idr[i] as usize];
                     }
-                    acc[idq[i] as usize] += w[i] * s;
-                }
+                    w[i] * s
+                });
             }
         }
         let off = fe.offsets[q];

@@ -48,6 +48,9 @@ pub(crate) struct FeIndex {
     pub offsets: Vec<usize>,
     /// Original id of every dense level, per dimension.
     pub levels: Vec<Vec<u32>>,
+    /// Per dimension: whether consecutive observations mostly share their level (the
+    /// demeaning then accumulates runs in registers).
+    pub runs: Vec<bool>,
 }
 
 impl FeIndex {
@@ -67,7 +70,14 @@ impl FeIndex {
             offsets.push(acc);
             acc += s;
         }
-        FeIndex { ids, sizes, offsets, levels }
+        let runs = ids
+            .iter()
+            .map(|d: &Vec<u32>| {
+                let same = d.windows(2).filter(|p| p[0] == p[1]).count();
+                2 * same > d.len()
+            })
+            .collect();
+        FeIndex { ids, sizes, offsets, levels, runs }
     }
 
     /// Number of dimensions.

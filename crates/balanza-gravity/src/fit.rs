@@ -222,6 +222,11 @@ fn poisson_ll(y: &[f64], mu: &[f64]) -> f64 {
         .sum()
 }
 
+/// Whether `BALANZA_GRAVITY_TRACE` is set: per-iteration diagnostics on stderr.
+pub(crate) fn trace() -> bool {
+    std::env::var_os("BALANZA_GRAVITY_TRACE").is_some()
+}
+
 /// Validated, compacted estimation sample.
 struct Sample {
     rows: Vec<usize>,
@@ -300,12 +305,19 @@ fn build_sample(
         names.insert(0, "(Intercept)".to_string());
         xcols.insert(0, &ones);
     }
+    let t0 = std::time::Instant::now();
     drop_fe_loop(y, &dims, &mut rows, opts.drop_singletons, poisson, &mut dropped);
-    if poisson && opts.relu_separation && !xcols.is_empty() {
+    if trace() {
+        eprintln!("fixed-effect drops in {:.3} s", t0.elapsed().as_secs_f64());
+    }
+    if poisson && opts.relu_separation && !(xcols.is_empty() && dims.is_empty()) {
         // Separation by regressors can create new all-zero groups and singletons, and the
         // removal of those can reveal new separation: iterate until stable.
         for _ in 0..20 {
             let sep = separation::relu(y, &xcols, &dims, &rows, opts);
+            if trace() {
+                eprintln!("relu on {} rows: separated {:?}", rows.len(), &sep[..sep.len().min(20)]);
+            }
             if sep.is_empty() {
                 break;
             }
@@ -314,6 +326,9 @@ fn build_sample(
             rows.retain(|r| !sep.contains(r));
             drop_fe_loop(y, &dims, &mut rows, opts.drop_singletons, poisson, &mut dropped);
         }
+    }
+    if trace() {
+        eprintln!("separation checks done at {:.3} s", t0.elapsed().as_secs_f64());
     }
     if rows.is_empty() {
         return Err(GravityError::EmptySample(format!(
@@ -396,7 +411,11 @@ fn linear_predictor(s: &Sample, active: &[usize], beta: &[f64], gamma: &[f64]) -
 /// regressors collinear with the fixed effects are dropped with a message. The dependent
 /// variable must be finite and non-negative (error otherwise).
 pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityError> {
+    let t_start = std::time::Instant::now();
     let s = build_sample(input, opts, true)?;
+    if trace() {
+        eprintln!("sample built in {:.3} s", t_start.elapsed().as_secs_f64());
+    }
     let n = s.y.len();
     let k = s.x.len();
     let mut messages = Vec::new();
@@ -436,7 +455,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         let dm = Demeaner::new(&s.fe, &w);
         // Regressors are demeaned tightly in the first iteration so that collinearity with
         // the fixed effects is recognised; later iterations warm-start from there.
-        let xtol = if iterations == 1 { opts.fe_tol.max(1e-10).min(1e-7) } else { inner_tol };
+        let xtol = if iterations == 1 { opts.fe_tol.max(1e-10).min(1e-6) } else { inner_tol };
         {
             let mut vars: Vec<&[f64]> = vec![&z];
             let mut alphas = vec![std::mem::take(&mut alpha_z)];
@@ -450,10 +469,19 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             let (az, ax) = alphas.split_at_mut(1);
             let (oz, ox) = outs.split_at_mut(1);
             let (vz, vx) = vars.split_at(1);
-            rayon::join(
+            let t0 = std::time::Instant::now();
+            let (iz, ix) = rayon::join(
                 || dm.demean_many(vz, az, oz, inner_tol, opts.fe_max_sweeps),
                 || dm.demean_many(vx, ax, ox, xtol, opts.fe_max_sweeps),
             );
+            if trace() {
+                eprintln!(
+                    "irls {iterations}: inner tol {inner_tol:.1e}, sweeps z {:?} x {:?}, {:.3} s",
+                    iz.iter().map(|i| i.sweeps).collect::<Vec<_>>(),
+                    ix.iter().map(|i| i.sweeps).collect::<Vec<_>>(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
             alpha_z = std::mem::take(&mut alphas[0]);
             zt = std::mem::take(&mut outs[0]);
             for (p, &j) in active.iter().enumerate() {
@@ -529,6 +557,9 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             messages.push(format!("iteration {iterations}: step halved {halvings} time(s)"));
         }
         let crit = (dev_new - dev).abs() / (0.1 + dev_new.abs());
+        if trace() {
+            eprintln!("irls {iterations}: deviance {dev_new:.10e}, crit {crit:.2e}");
+        }
         beta = new_beta;
         eta = eta_try;
         mu = mu_new;
@@ -537,8 +568,10 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             converged = true;
             break;
         }
+        // Inexact Newton: the demeaning only needs to be as precise as IRLS is close to its
+        // fixed point; near convergence (quadratic from there) go straight to the final one.
         inner_tol = (0.1 * crit).min(inner_tol).max(opts.fe_tol);
-        if crit < opts.tol {
+        if crit < 1e-5 || inner_tol < 10.0 * opts.fe_tol {
             inner_tol = opts.fe_tol;
         }
     }

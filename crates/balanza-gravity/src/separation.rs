@@ -23,7 +23,21 @@ const BIG: f64 = 1e8;
 const ZTOL: f64 = 1e-6;
 const MAX_ITER: usize = 1000;
 
-/// Original row indices (from `rows`) of the observations separated by the regressors.
+/// Largest dense problem (observations x (regressors + fixed-effect levels)) solved exactly.
+const DENSE_MAX_CELLS: usize = 4_000_000;
+/// Largest number of dense columns (the p x p Gram matrices are decomposed).
+const DENSE_MAX_COLS: usize = 600;
+/// Values of the certificate `z` within [-0.1 DELTA, DELTA] count as zero.
+const DELTA: f64 = 1e-7;
+
+/// Original row indices (from `rows`) of the observations separated by the regressors
+/// (and fixed effects).
+///
+/// Small problems are solved exactly: the least-squares problem with the equality
+/// constraints `z = 0` on the `y > 0` observations is reduced to the null space of those
+/// rows (from the eigen-decomposition of their Gram matrix), so that every rectifier step is a
+/// matrix-vector product. Larger problems use the method of weighting with the fixed effects
+/// partialled out by the demeaning kernel.
 pub(crate) fn relu(
     y: &[f64],
     xcols: &[&[f64]],
@@ -32,10 +46,159 @@ pub(crate) fn relu(
     opts: &FitOptions,
 ) -> Vec<usize> {
     let n = rows.len();
-    let zero: Vec<bool> = rows.iter().map(|&r| y[r] == 0.0).collect();
-    if !zero.iter().any(|&z| z) || xcols.is_empty() {
+    if !rows.iter().any(|&r| y[r] == 0.0) || (xcols.is_empty() && dims.is_empty()) {
         return Vec::new();
     }
+    let fe = FeIndex::build(dims, rows);
+    let p = xcols.len() + fe.total();
+    if p <= DENSE_MAX_COLS && n * p <= DENSE_MAX_CELLS {
+        return relu_dense(y, xcols, &fe, rows);
+    }
+    relu_weighted(y, xcols, dims, rows, opts)
+}
+
+/// Symmetric eigen-decomposition through faer's SVD of a symmetric PSD matrix: returns
+/// (singular values, V) with V's columns the right singular vectors.
+fn sym_svd(g: &[f64], p: usize) -> Option<(Vec<f64>, Vec<f64>)> {
+    let m = faer::Mat::from_fn(p, p, |i, j| g[i * p + j]);
+    let svd = m.svd().ok()?;
+    let s: Vec<f64> = (0..p).map(|i| svd.S()[i]).collect();
+    let v = svd.V();
+    let mut vv = vec![0.0; p * p];
+    for i in 0..p {
+        for j in 0..p {
+            vv[i * p + j] = v[(i, j)];
+        }
+    }
+    Some((s, vv))
+}
+
+fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<usize> {
+    let n = rows.len();
+    let k = xcols.len();
+    let p = k + fe.total();
+    // Regressors are scaled to unit root mean square (the column space is unchanged) so that
+    // the relative rank thresholds below do not depend on their units.
+    let inv_rms: Vec<f64> = xcols
+        .iter()
+        .map(|c| {
+            let ss: f64 = rows.iter().map(|&r| c[r] * c[r]).sum();
+            if ss > 0.0 { (n as f64 / ss).sqrt() } else { 0.0 }
+        })
+        .collect();
+    // Row i of A: regressors, then one dummy per fixed-effect level.
+    let row = |i: usize, out: &mut Vec<f64>| {
+        out.clear();
+        out.resize(p, 0.0);
+        for (j, c) in xcols.iter().enumerate() {
+            out[j] = c[rows[i]] * inv_rms[j];
+        }
+        for d in 0..fe.q() {
+            out[k + fe.offsets[d] + fe.ids[d][i] as usize] = 1.0;
+        }
+    };
+    let zero: Vec<bool> = rows.iter().map(|&r| y[r] == 0.0).collect();
+    let mut a = Vec::with_capacity(n * p);
+    let mut buf = Vec::new();
+    for i in 0..n {
+        row(i, &mut buf);
+        a.extend_from_slice(&buf);
+    }
+    // Null space of the y > 0 rows.
+    let mut gi = vec![0.0; p * p];
+    let mut n_interior = 0;
+    for i in (0..n).filter(|&i| !zero[i]) {
+        n_interior += 1;
+        let r = &a[i * p..(i + 1) * p];
+        for (u, &ru) in r.iter().enumerate() {
+            if ru != 0.0 {
+                for (v, &rv) in r.iter().enumerate() {
+                    gi[u * p + v] += ru * rv;
+                }
+            }
+        }
+    }
+    let basis: Vec<Vec<f64>> = if n_interior == 0 {
+        (0..p).map(|j| (0..p).map(|i| if i == j { 1.0 } else { 0.0 }).collect()).collect()
+    } else {
+        let Some((s, v)) = sym_svd(&gi, p) else { return Vec::new() };
+        let smax = s.iter().cloned().fold(0.0, f64::max);
+        (0..p)
+            .filter(|&j| s[j] <= 1e-10 * smax)
+            .map(|j| (0..p).map(|i| v[i * p + j]).collect())
+            .collect()
+    };
+    let r = basis.len();
+    if r == 0 {
+        return Vec::new();
+    }
+    let bidx: Vec<usize> = (0..n).filter(|&i| zero[i]).collect();
+    // M = A_B N (n_B x r).
+    let m: Vec<Vec<f64>> = bidx
+        .iter()
+        .map(|&i| {
+            let ar = &a[i * p..(i + 1) * p];
+            basis.iter().map(|nb| ar.iter().zip(nb).map(|(x, y)| x * y).sum()).collect()
+        })
+        .collect();
+    let mut h = vec![0.0; r * r];
+    for mr in &m {
+        for u in 0..r {
+            for v in 0..r {
+                h[u * r + v] += mr[u] * mr[v];
+            }
+        }
+    }
+    let Some((s, v)) = sym_svd(&h, r) else { return Vec::new() };
+    // Pseudo-inverse of H = V diag(1/s) V' on the numerically non-null part. The threshold is
+    // relative to the scale of A (not of H): when every boundary row is forced to zero, H is
+    // pure rounding noise and must count as zero.
+    let scale: f64 = a.iter().map(|x| x * x).sum();
+    let keep: Vec<usize> = (0..r).filter(|&j| s[j] > 1e-9 * scale).collect();
+    let mut u: Vec<f64> = vec![1.0; bidx.len()];
+    for _ in 0..MAX_ITER * 10 {
+        let rhs: Vec<f64> = (0..r).map(|c| m.iter().zip(&u).map(|(mr, ui)| mr[c] * ui).sum()).collect();
+        let mut coef = vec![0.0; r];
+        for &j in &keep {
+            let proj: f64 = (0..r).map(|i| v[i * r + j] * rhs[i]).sum::<f64>() / s[j];
+            for i in 0..r {
+                coef[i] += v[i * r + j] * proj;
+            }
+        }
+        let mut z: Vec<f64> = m.iter().map(|mr| mr.iter().zip(&coef).map(|(x, c)| x * c).sum()).collect();
+        for zi in z.iter_mut() {
+            if *zi >= -0.1 * DELTA && *zi <= DELTA {
+                *zi = 0.0;
+            }
+        }
+        if z.iter().all(|&zi| zi >= 0.0) {
+            return bidx
+                .iter()
+                .zip(&z)
+                .filter(|(_, &zi)| zi > 0.0)
+                .map(|(&i, _)| rows[i])
+                .collect();
+        }
+        for (ui, zi) in u.iter_mut().zip(&z) {
+            *ui = zi.max(0.0);
+        }
+        if u.iter().all(|&x| x == 0.0) {
+            return Vec::new();
+        }
+    }
+    Vec::new()
+}
+
+/// Method of weighting with the fixed effects partialled out (large problems).
+fn relu_weighted(
+    y: &[f64],
+    xcols: &[&[f64]],
+    dims: &[&[u32]],
+    rows: &[usize],
+    opts: &FitOptions,
+) -> Vec<usize> {
+    let n = rows.len();
+    let zero: Vec<bool> = rows.iter().map(|&r| y[r] == 0.0).collect();
     let fe = FeIndex::build(dims, rows);
     let x: Vec<Vec<f64>> = xcols
         .iter()
@@ -64,7 +227,10 @@ pub(crate) fn relu(
     let mut au = Vec::new();
     let mut ut = Vec::new();
     for _ in 0..MAX_ITER {
-        dm.demean(&u, &mut au, tol, opts.fe_max_sweeps, &mut ut);
+        let info = dm.demean(&u, &mut au, tol, opts.fe_max_sweeps, &mut ut);
+        if crate::fit::trace() {
+            eprintln!("relu: demean {info:?}");
+        }
         let mut b = vec![0.0; kk];
         for (p, c) in cols.iter().enumerate() {
             b[p] = c.iter().zip(&ut).zip(&w).map(|((x, u), w)| x * u * w).sum();
@@ -82,6 +248,9 @@ pub(crate) fn relu(
                 u[i] - e
             })
             .collect();
+        if crate::fit::trace() {
+            eprintln!("relu: zhat {:?}", &zhat[..n.min(20)]);
+        }
         let min_zero = (0..n)
             .filter(|&i| zero[i])
             .map(|i| zhat[i])
@@ -100,4 +269,25 @@ pub(crate) fn relu(
         }
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_fe_only_case_02() {
+        // ppmlhdfe separation dataset 02: only the third observation is separated.
+        let y = [0.0, 1.0, 0.0, 0.0, 1.0];
+        let id1 = [1u32, 1, 2, 2, 2];
+        let id2 = [1u32, 1, 1, 2, 2];
+        let rows: Vec<usize> = (0..5).collect();
+        let fe = FeIndex::build(&[&id1, &id2], &rows);
+        let sep = relu_dense(&y, &[], &fe, &rows);
+        assert_eq!(sep, vec![2]);
+        // Once it is removed nothing else is separated.
+        let rows = vec![0, 1, 3, 4];
+        let fe = FeIndex::build(&[&id1, &id2], &rows);
+        assert_eq!(relu_dense(&y, &[], &fe, &rows), Vec::<usize>::new());
+    }
 }
