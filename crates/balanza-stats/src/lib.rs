@@ -191,9 +191,18 @@ pub fn reporter_flows(
             }
             let d = t.declared_by[i];
             let v = t.value[i];
-            if e == r && m != r && (d == 0 || d == exp_decl) {
+            if e == r && m == r {
+                // A declared flow with itself as partner (e.g. China's imports of goods of
+                // Chinese origin, i.e. re-imports) is part of what the reporter declared;
+                // an undeclared self-flow is domestic trade (gravity panels) and is not trade.
+                if d != 0 && d == exp_decl {
+                    add(y, m, t.product[i], v * scale(y)?, 0.0);
+                } else if d != 0 && d == imp_decl {
+                    add(y, e, t.product[i], 0.0, v * scale(y)?);
+                }
+            } else if e == r && (d == 0 || d == exp_decl) {
                 add(y, m, t.product[i], v * scale(y)?, 0.0);
-            } else if m == r && e != r && (d == 0 || d == imp_decl) {
+            } else if m == r && (d == 0 || d == imp_decl) {
                 add(y, e, t.product[i], 0.0, v * scale(y)?);
             }
         }
