@@ -214,3 +214,37 @@ fn pymrio_value_added_in_gross_exports() {
         c.local[(0, 0)]
     );
 }
+
+#[test]
+fn chile_primary_inputs_in_exports_add_up_to_exports() {
+    let Some(d) = dir("io/chile_2013_12x12") else {
+        return;
+    };
+    let sys = IoSystem::load(&d, &LoadOptions::default()).unwrap();
+    let an = Analysis::new(&sys).unwrap();
+    let e = sys.exports().unwrap();
+    // Accounting identity (Miller & Blair 2009 §2.6): with primary inputs p (imported
+    // intermediates, taxes, duties, value added) closing every column, p' = 1' − 1'A, so
+    // p' L e = 1' e. The columns close to x within 1e-7 absolute (SOURCES.md §5), far inside
+    // the 1e-9 relative tolerance. The
+    // imported-intermediates part is the import content of exports (foreign value added).
+    let parts = [
+        "imported_intermediate_inputs",
+        "taxes_on_products",
+        "import_duties",
+        "value_added",
+    ];
+    let total: f64 = parts
+        .iter()
+        .map(|p| {
+            let k = sys.find_satellites(p);
+            assert_eq!(k.len(), 1, "{p}");
+            an.content(k[0], &e).total
+        })
+        .sum();
+    let exports: f64 = e.iter().sum();
+    assert!(
+        (total - exports).abs() / exports < 1e-9,
+        "{total} vs {exports}"
+    );
+}
