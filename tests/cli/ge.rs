@@ -1,1 +1,232 @@
-//! End-to-end tests: ge (being built).
+//! End-to-end tests of `balanza ge` on the Guide's chapter 2 application 1 (trade without
+//! borders) and on bad input.
+//!
+//! Reference: ../shared/data/reference_results/agtpa_stata_ch2_app1_trade_without_borders.csv
+//! (the Guide's published Stata results) and gravity_reference_estimates.csv (first stage).
+
+use crate::common::{run, scratch, shared, stderr, stdout};
+use serde_json::Value;
+use std::collections::HashMap;
+
+const SCENARIO: &str = "bench/ge_trade_without_borders.toml";
+const DATA: &str = "trade_flows/agtpa_ch2_trade_without_border_2006.csv.gz";
+
+/// Stata's real GDP % change per country (Y and IMR levels, σ = 7, as in the do-file).
+fn stata_real_gdp() -> Option<HashMap<String, f64>> {
+    let path = shared("reference_results/agtpa_stata_ch2_app1_trade_without_borders.csv")?;
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (y0, y1, p0, p1) = (col("Y_BLN"), col("Y_FULL"), col("IMR_BLN"), col("IMR_FULL"));
+    Some(
+        rdr.records()
+            .map(|r| {
+                let r = r.unwrap();
+                let g = |k: usize| r[k].parse::<f64>().unwrap();
+                let inv = -1.0 / 6.0;
+                let v = (g(y1) / g(p1).powf(inv)) / (g(y0) / g(p0).powf(inv));
+                (r[0].to_string(), (v - 1.0) * 100.0)
+            })
+            .collect(),
+    )
+}
+
+fn ge_json(extra: &[&str]) -> Option<Value> {
+    let data = shared(DATA)?;
+    let mut args = vec![
+        "ge",
+        "--scenario",
+        SCENARIO,
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    Some(serde_json::from_str(&stdout(&o)).unwrap())
+}
+
+/// max |ours − Stata| of the real GDP % change over the 69 countries.
+fn real_gdp_gap(v: &Value, stata: &HashMap<String, f64>) -> f64 {
+    v["countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let c = r["country"].as_str().unwrap();
+            (r["real_gdp_pct_full"].as_f64().unwrap() - stata[c]).abs()
+        })
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn guide_trade_without_borders_end_to_end() {
+    let Some(v) = ge_json(&[]) else { return };
+    let Some(stata) = stata_real_gdp() else {
+        return;
+    };
+    // First stage: the Guide's Stata ppml, ln_DIST −0.7912879, CNTG 0.6736456,
+    // INTL_BRDR −2.47445, to 1e-6 relative.
+    let want = [
+        ("ln_dist", -0.7912879),
+        ("cntg", 0.6736456),
+        ("intl_brdr", -2.47445),
+    ];
+    for (name, b) in want {
+        let row = v["first_stage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["term"] == name)
+            .unwrap();
+        let got = row["coefficient"].as_f64().unwrap();
+        assert!(((got - b) / b).abs() < 1e-6, "{name} {got} vs {b}");
+    }
+    assert_eq!(v["countries"].as_array().unwrap().len(), 69);
+    // Full GE solved tightly by the Guide's own algorithm (auto keeps GEPPML here).
+    let full = v["convergence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["stage"] == "full")
+        .unwrap();
+    assert_eq!(full["solver"], "geppml");
+    assert!(full["residual"].as_f64().unwrap() <= 1e-10);
+    // Real GDP within the Guide's convergence error: 0.082 pp at most (MEX) here; models.md
+    // allows 0.7 pp.
+    let gap = real_gdp_gap(&v, &stata);
+    assert!(gap < 0.1, "real GDP max gap {gap} pp");
+    // Spot values of the published table (models.md §2.6): CAN 54.363290, USA 10.651742.
+    let rgdp = |c: &str| {
+        v["countries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["country"] == c)
+            .unwrap()["real_gdp_pct_full"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((rgdp("CAN") - 54.363290).abs() < 0.1 && (rgdp("USA") - 10.651742).abs() < 0.1);
+}
+
+#[test]
+fn guide_stopping_rule_reproduces_the_table() {
+    let Some(v) = ge_json(&["--stop", "guide"]) else {
+        return;
+    };
+    let Some(stata) = stata_real_gdp() else {
+        return;
+    };
+    // Same algorithm and stopping iteration as the Guide: 1e-5 pp here.
+    let gap = real_gdp_gap(&v, &stata);
+    assert!(gap < 1e-3, "real GDP max gap {gap} pp");
+}
+
+#[test]
+fn hat_method_csv_and_bilateral_file() {
+    let Some(data) = shared(DATA) else { return };
+    let dir = scratch("ge-csv");
+    let bil = dir.join("pairs.csv");
+    let o = run(&[
+        "ge",
+        "--scenario",
+        SCENARIO,
+        "--data",
+        data.to_str().unwrap(),
+        "--method",
+        "hat",
+        "--format",
+        "csv",
+        "--bilateral",
+        bil.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header = text.lines().next().unwrap();
+    for col in [
+        "country",
+        "exports_pct_full",
+        "imr_full",
+        "omr_pct_cdl",
+        "real_gdp_pct_full",
+        "balance_full",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == col),
+            "{col} missing in {header}"
+        );
+    }
+    assert_eq!(text.lines().count(), 70);
+    let pairs = std::fs::read_to_string(&bil).unwrap();
+    assert_eq!(pairs.lines().count(), 69 * 69 + 1);
+}
+
+#[test]
+fn missing_domestic_flows_is_a_clear_error() {
+    let dir = scratch("ge-nodom");
+    let data = dir.join("d.csv");
+    std::fs::write(
+        &data,
+        "exporter,importer,trade,ln_dist,cntg,intl_brdr\nAAA,BBB,1,1,0,1\nBBB,AAA,2,1,0,1\nAAA,AAA,5,0,0,0\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "ge",
+        "--scenario",
+        SCENARIO,
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("missing domestic") && e.contains("BBB"), "{e}");
+}
+
+#[test]
+fn unknown_reference_and_non_convergence_fail_with_code_2() {
+    let Some(data) = shared(DATA) else { return };
+    let d = data.to_str().unwrap();
+    let o = run(&[
+        "ge",
+        "--scenario",
+        SCENARIO,
+        "--data",
+        d,
+        "--reference",
+        "XYZ",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("reference importer XYZ is not in the data"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "ge",
+        "--scenario",
+        SCENARIO,
+        "--data",
+        d,
+        "--method",
+        "geppml",
+        "--max-iter",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("did not converge") && e.contains("residual history"),
+        "{e}"
+    );
+    assert!(stdout(&o).is_empty(), "no table of garbage");
+}
+
+#[test]
+fn help_teaches() {
+    let o = run(&["ge", "--help"]);
+    let h = stdout(&o);
+    assert!(h.contains("Examples:") && h.contains("--closure") && h.contains("docs/ge.md"));
+}

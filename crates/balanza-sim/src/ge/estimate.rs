@@ -159,7 +159,7 @@ pub fn estimate(data: &PairData, terms: &[CostTerm]) -> Result<FirstStage, GeErr
         )));
     }
     let se = fit
-        .vcov(&VcovKind::Hetero, &[], Ssc::Fixest)
+        .vcov(&VcovKind::Hetero, &[], Ssc::Ppmlhdfe)
         .map(|v| v.std_errors)
         .unwrap_or_else(|_| vec![f64::NAN; fit.names.len()]);
     Ok(FirstStage {
