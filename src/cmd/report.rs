@@ -22,9 +22,10 @@ needed to open it) from the JSON or CSV results of the other commands.
 Examples:
   balanza balance --data ds.parquet --reporter CHN --by partner --format json --out bal.json
   balanza composition --data ds.parquet --reporter CHN --flow imports --by enduse \\
-      --format json --out comp.json
+      --years 2020 --refdata classification/ --format json --out comp2020.json
   balanza simulate --scenario ldc.toml --out scen/
-  balanza report --balance bal.json --composition comp.json --scenario-dir scen/ \\
+  balanza report --balance bal.json --composition 2019=comp2019.json \\
+      --composition 2020=comp2020.json --flow imports --scenario-dir scen/ \\
       --scenario-text ldc.toml --out report.html
 
   # or let the report run balance and composition itself:
@@ -41,10 +42,14 @@ pub struct Args {
     /// partner (or by the table's key), sorted, with the table.
     #[arg(long, value_name = "FILE")]
     pub balance: Option<PathBuf>,
-    /// Result of `composition --format json` (or csv): stacked columns by end use over years
-    /// (when the table has several years) or sorted bars.
-    #[arg(long, value_name = "FILE")]
-    pub composition: Option<PathBuf>,
+    /// Result of `composition --format json` (or csv), as `FILE` or `YEAR=FILE`; repeat with
+    /// one file per year for stacked columns by end use over the years (sorted bars for one).
+    #[arg(long, value_name = "[YEAR=]FILE")]
+    pub composition: Vec<String>,
+    /// The flow of the `--composition` files (`imports` or `exports`), for the titles: the
+    /// files do not say.
+    #[arg(long, value_name = "FLOW", value_parser = ["imports", "exports"])]
+    pub flow: Option<String>,
     /// Folder written by `simulate --out DIR`: every .json/.csv table in it; the by-partner
     /// table (trade creation and diversion) is charted.
     #[arg(long, value_name = "DIR")]
@@ -53,6 +58,10 @@ pub struct Args {
     /// `--scenario-dir`.
     #[arg(long = "scenario", value_name = "FILE")]
     pub scenario_files: Vec<PathBuf>,
+    /// A folder of results (e.g. `balanza demo --dir`'s, or your own `--out` files): every
+    /// .json/.csv in it (two levels deep) is recognised by its columns and charted.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
     /// The scenario file (TOML) to print in the report as given.
     #[arg(long, value_name = "FILE")]
     pub scenario_text: Option<PathBuf>,
@@ -63,12 +72,19 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub jobs: Option<PathBuf>,
     /// A trade-flow dataset: with `--reporter`, the report runs `balance --by partner` and
-    /// `composition --flow imports --by enduse` on it.
+    /// `composition --flow imports --by enduse` (each year) on it.
     #[arg(long, value_name = "DATASET", requires = "reporter")]
     pub data: Option<PathBuf>,
     /// The reporter (ISO3) for `--data`.
     #[arg(long, value_name = "ISO3", requires = "data")]
     pub reporter: Option<String>,
+    /// Classification tables for `--data` (hs2017_to_bec4.csv, bec4_to_sna_end_use.csv, ...),
+    /// for the imports by end use, year by year (left out when end use is unknown without).
+    #[arg(long, value_name = "DIR", requires = "data")]
+    pub refdata: Option<PathBuf>,
+    /// HS revision of `--data` when the dataset does not record it (e.g. HS2017).
+    #[arg(long, value_name = "REV", requires = "data")]
+    pub data_hs_revision: Option<String>,
     /// Currency named on money axes when a table has no `currency` column.
     #[arg(long, default_value = "USD")]
     pub currency: String,
@@ -78,10 +94,16 @@ pub struct Args {
 }
 
 /// Runs `balanza report`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(mut args: Args) -> anyhow::Result<()> {
+    if let Some(dir) = args.from.clone() {
+        if !dir.is_dir() {
+            anyhow::bail!("--from {}: not a folder", dir.display());
+        }
+        results_from_dir(&dir, &mut args);
+    }
     let inputs = [
         args.balance.is_some(),
-        args.composition.is_some(),
+        !args.composition.is_empty(),
         args.scenario_dir.is_some(),
         !args.scenario_files.is_empty(),
         args.ge.is_some(),
@@ -138,35 +160,16 @@ fn build(args: &Args, tolerant: bool) -> anyhow::Result<Report> {
     };
     let cur = args.currency.as_str();
     if let (Some(data), Some(reporter)) = (&args.data, &args.reporter) {
-        let d = data.as_os_str();
-        let run = |sub: &[&str]| -> anyhow::Result<Vec<Table>> {
-            let mut a: Vec<OsString> = sub.iter().map(OsString::from).collect();
-            a.extend([
-                "--data".into(),
-                d.to_owned(),
-                "--reporter".into(),
-                reporter.into(),
-                "--format".into(),
-                "json".into(),
-            ]);
-            run_balanza_json(&a)
+        let q = DatasetQuery {
+            data,
+            reporter,
+            refdata: args.refdata.as_deref(),
+            hs_revision: args.data_hs_revision.as_deref(),
+            currency: cur,
         };
-        let src = format!(
-            "balanza balance --data {} --reporter {reporter}",
-            data.display()
-        );
-        let r = run(&["balance", "--by", "partner"]).and_then(|t| {
-            first(&t, &src).and_then(|t| Ok(sections::balance_section(t, &src, cur)?))
-        });
-        add(&mut report, "balance", r)?;
-        let src = format!(
-            "balanza composition --data {} --reporter {reporter}",
-            data.display()
-        );
-        let r = run(&["composition", "--flow", "imports", "--by", "enduse"]).and_then(|t| {
-            first(&t, &src).and_then(|t| Ok(sections::composition_section(t, &src, cur)?))
-        });
-        add(&mut report, "composition", r)?;
+        for (what, r) in dataset_sections(&q, &|a| run_balanza_json(&a)) {
+            add(&mut report, what, r)?;
+        }
         used.push(format!("dataset {} (reporter {reporter})", data.display()));
     }
     if let Some(p) = &args.balance {
@@ -175,12 +178,17 @@ fn build(args: &Args, tolerant: bool) -> anyhow::Result<Report> {
         add(&mut report, "balance", r)?;
         used.push(format!("balance {src}"));
     }
-    if let Some(p) = &args.composition {
-        let src = p.display().to_string();
-        let r =
-            load(p).and_then(|t| Ok(sections::composition_section(first(&t, &src)?, &src, cur)?));
+    if !args.composition.is_empty() {
+        let r = composition_files(&args.composition).and_then(|(t, src)| {
+            Ok(sections::composition_section(
+                &t,
+                &src,
+                cur,
+                args.flow.as_deref(),
+            )?)
+        });
         add(&mut report, "composition", r)?;
-        used.push(format!("composition {src}"));
+        used.push(format!("composition {}", args.composition.join(", ")));
     }
     if args.scenario_dir.is_some() || !args.scenario_files.is_empty() {
         let r = scenario(args);
@@ -191,7 +199,7 @@ fn build(args: &Args, tolerant: bool) -> anyhow::Result<Report> {
     }
     if let Some(p) = &args.ge {
         let src = p.display().to_string();
-        let r = load(p).and_then(|t| Ok(sections::ge_section(first(&t, &src)?, &src)?));
+        let r = load(p).and_then(|t| Ok(sections::ge_section(&t, &src)?));
         add(&mut report, "general equilibrium", r)?;
         used.push(format!("general equilibrium {src}"));
     }
@@ -211,6 +219,165 @@ fn build(args: &Args, tolerant: bool) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// `--composition [YEAR=]FILE ...` as one table (a year column when years are given).
+fn composition_files(specs: &[String]) -> anyhow::Result<(Table, String)> {
+    let mut parts = Vec::new();
+    for spec in specs {
+        let (year, file) = match spec.split_once('=') {
+            Some((y, f)) if !y.is_empty() && y.bytes().all(|b| b.is_ascii_digit()) => {
+                (Some(y.to_string()), f)
+            }
+            _ => (None, spec.as_str()),
+        };
+        let tables = load(Path::new(file))?;
+        let t = first(&tables, file)?.clone();
+        parts.push((year, t, file.to_string()));
+    }
+    let src = parts
+        .iter()
+        .map(|p| p.2.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if parts.len() == 1 && parts[0].0.is_none() {
+        return Ok((parts.remove(0).1, src));
+    }
+    if let Some(p) = parts.iter().find(|p| p.0.is_none()) {
+        anyhow::bail!(
+            "--composition {}: with several files, give each one's year as YEAR=FILE",
+            p.2
+        );
+    }
+    let t = sections::stack_years(
+        parts
+            .into_iter()
+            .map(|(y, t, _)| (y.unwrap_or_default(), t))
+            .collect(),
+    );
+    Ok((t, src))
+}
+
+/// Most years charted in the composition over years (the latest ones).
+pub const MAX_YEARS: usize = 8;
+
+/// What to look at in a dataset: the reporter, and what `composition` needs for end use.
+pub struct DatasetQuery<'a> {
+    /// The dataset (`balanza ingest` output or raw files `balance` reads).
+    pub data: &'a Path,
+    /// Reporter, ISO3.
+    pub reporter: &'a str,
+    /// Classification folder for end use; without it, no composition.
+    pub refdata: Option<&'a Path>,
+    /// HS revision of the data when the dataset does not record it.
+    pub hs_revision: Option<&'a str>,
+    /// Currency named on money axes.
+    pub currency: &'a str,
+}
+
+/// A way to run `balanza ARGS --format json` (directly, or through the dashboard's cache).
+pub type Runner<'a> = &'a dyn Fn(Vec<OsString>) -> anyhow::Result<Vec<Table>>;
+
+/// The balance by partner and, with `refdata`, the imports by end use for each of the latest
+/// [`MAX_YEARS`] years, run on a dataset. Shared by the report and the dashboard.
+pub fn dataset_sections(
+    q: &DatasetQuery,
+    run: Runner,
+) -> Vec<(&'static str, anyhow::Result<Section>)> {
+    let base = |cmd: &str| -> Vec<OsString> {
+        vec![
+            cmd.into(),
+            "--data".into(),
+            q.data.as_os_str().to_owned(),
+            "--reporter".into(),
+            q.reporter.into(),
+            "--format".into(),
+            "json".into(),
+        ]
+    };
+    let shown = |a: &[OsString]| {
+        let parts: Vec<String> = a
+            .iter()
+            .map(|x| x.to_string_lossy().into_owned())
+            .filter(|x| x != "--format" && x != "json")
+            .collect();
+        format!("balanza {}", parts.join(" "))
+    };
+    let mut out = Vec::new();
+    let mut a = base("balance");
+    a.extend(["--by".into(), "partner".into()]);
+    let src = shown(&a);
+    out.push((
+        "balance",
+        run(a).and_then(|t| {
+            Ok(sections::balance_section(
+                first(&t, &src)?,
+                &src,
+                q.currency,
+            )?)
+        }),
+    ));
+    let composition = (|| -> anyhow::Result<Section> {
+        let mut a = base("balance");
+        a.extend(["--by".into(), "year".into()]);
+        let by_year = run(a)?;
+        let t = first(&by_year, "balance --by year")?;
+        let j = t
+            .columns
+            .iter()
+            .position(|c| c == "year")
+            .ok_or_else(|| anyhow::anyhow!("`balance --by year` printed no year column"))?;
+        let mut years: Vec<String> = t
+            .rows
+            .iter()
+            .map(|r| match &r[j] {
+                balanza_report::Cell::Int(y) => y.to_string(),
+                balanza_report::Cell::Text(s) => s.clone(),
+                _ => String::new(),
+            })
+            .filter(|y| !y.is_empty() && y.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
+        years.sort();
+        years.dedup();
+        let years = &years[years.len().saturating_sub(MAX_YEARS)..];
+        let mut parts = Vec::new();
+        let mut src = String::new();
+        for y in years {
+            let mut a = base("composition");
+            a.extend([
+                "--flow".into(),
+                "imports".into(),
+                "--by".into(),
+                "enduse".into(),
+                "--years".into(),
+                y.into(),
+            ]);
+            if let Some(r) = q.refdata {
+                a.extend(["--refdata".into(), r.as_os_str().to_owned()]);
+            }
+            if let Some(rev) = q.hs_revision {
+                a.extend(["--data-hs-revision".into(), rev.into()]);
+            }
+            if src.is_empty() {
+                src = shown(&a).replace(&format!("--years {y}"), "--years Y");
+            }
+            let t = run(a)?;
+            parts.push((y.clone(), first(&t, &src)?.clone()));
+        }
+        let t = sections::stack_years(parts);
+        Ok(sections::composition_section(
+            &t,
+            &src,
+            q.currency,
+            Some("imports"),
+        )?)
+    })();
+    // Without classification tables end use may be unknowable (real data): then the part is
+    // left out quietly; the synthetic world carries its own classes and works without.
+    if composition.is_ok() || q.refdata.is_some() {
+        out.push(("composition", composition));
+    }
+    out
+}
+
 fn load(p: &Path) -> anyhow::Result<Vec<Table>> {
     Ok(load_tables(p)?)
 }
@@ -221,13 +388,28 @@ fn first<'a>(tables: &'a [Table], src: &str) -> anyhow::Result<&'a Table> {
         .ok_or_else(|| anyhow::anyhow!("{src}: no table in the file"))
 }
 
+/// Scenario tables larger than this (bytes) are not read into the report.
+const MAX_SCENARIO_FILE: u64 = 50_000_000;
+
 fn scenario(args: &Args) -> anyhow::Result<Section> {
     let mut files: Vec<PathBuf> = args.scenario_files.clone();
     if let Some(dir) = &args.scenario_dir {
         files.extend(result_files(dir)?);
     }
     let mut tables = Vec::new();
+    let mut skipped = Vec::new();
     for f in &files {
+        // Line-level results can run to a million rows: too big to chart or to read here.
+        let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_SCENARIO_FILE {
+            skipped.push(format!(
+                "{} ({} MB) is left out of the report: over {} MB.",
+                f.display(),
+                size / 1_000_000,
+                MAX_SCENARIO_FILE / 1_000_000
+            ));
+            continue;
+        }
         for t in load_tables(f)? {
             tables.push((t, f.display().to_string()));
         }
@@ -240,6 +422,9 @@ fn scenario(args: &Args) -> anyhow::Result<Section> {
         None => None,
     };
     let mut s = sections::scenario_section(&tables, text.as_deref(), &args.currency)?;
+    for note in skipped {
+        s.blocks.push(Block::Warning(note));
+    }
     if tables.is_empty() {
         s.blocks.insert(
             0,
@@ -271,27 +456,35 @@ fn result_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// The report and the dashboard call the other commands this way so that the numbers they
 /// chart are, by construction, the numbers those commands print.
 pub fn run_balanza_json(args: &[OsString]) -> anyhow::Result<Vec<Table>> {
+    let text = run_balanza_stdout(args)?;
+    Ok(sections::tables_from_json(
+        &text,
+        &format!("`balanza {}`", shown_args(args)),
+    )?)
+}
+
+fn shown_args(args: &[OsString]) -> String {
+    args.iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs this same `balanza` program with `args` and returns its standard output; a failure
+/// carries the command line and its error message.
+fn run_balanza_stdout(args: &[OsString]) -> anyhow::Result<String> {
     let exe = std::env::current_exe()
         .map_err(|e| anyhow::anyhow!("cannot find the balanza program: {e}"))?;
     let out = Command::new(exe)
         .args(args)
         .output()
         .map_err(|e| anyhow::anyhow!("cannot run balanza: {e}"))?;
-    let shown = args
-        .iter()
-        .map(|a| a.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ");
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let err = err.trim().trim_start_matches("error: ");
-        anyhow::bail!("`balanza {shown}` failed: {err}");
+        anyhow::bail!("`balanza {}` failed: {err}", shown_args(args));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    Ok(sections::tables_from_json(
-        &text,
-        &format!("`balanza {shown}`"),
-    )?)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The last step of `balanza demo`: a report of whatever the other steps left under
@@ -313,46 +506,73 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
         )],
         ..Args::default()
     };
-    let mut files = Vec::new();
-    collect_files(&ctx.dir, 2, &mut files);
-    files.sort();
-    let mut kinds: Vec<(PathBuf, Kind)> = Vec::new();
-    for f in files {
-        if f.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-        {
-            if args.scenario_text.is_none() {
-                args.scenario_text = Some(f);
-            }
-        } else if let Ok(tables) = load_tables(&f) {
-            let kind = tables.first().map_or(Kind::Other, classify);
-            kinds.push((f, kind));
-        }
-    }
-    // A scenario's tables go together: its whole folder when it has one of its own (other
-    // tables there, such as a balance change, belong to the scenario too).
-    args.scenario_dir = kinds
-        .iter()
-        .filter(|(_, k)| *k == Kind::Scenario)
-        .find_map(|(f, _)| f.parent().filter(|d| *d != ctx.dir).map(Path::to_path_buf));
-    let mut scenario_tables = Vec::new();
-    for (f, kind) in kinds {
-        if args.scenario_dir.as_ref().is_some_and(|d| f.starts_with(d)) {
-            continue;
-        }
-        match kind {
-            Kind::Balance if args.balance.is_none() => args.balance = Some(f),
-            Kind::Composition if args.composition.is_none() => args.composition = Some(f),
-            Kind::Ge if args.ge.is_none() => args.ge = Some(f),
-            Kind::Jobs if args.jobs.is_none() => args.jobs = Some(f),
-            Kind::Scenario => scenario_tables.push(f),
-            _ => {}
-        }
-    }
-    args.scenario_files = scenario_tables;
-    if args.balance.is_none() && args.composition.is_none() && ctx.dataset.exists() {
+    results_from_dir(&ctx.dir, &mut args);
+    if ctx.dataset.exists() {
+        // Run on the dataset rather than chart the data step's files: that gives the
+        // composition year by year, stacked.
+        args.balance = None;
+        args.composition.clear();
         args.data = Some(ctx.dataset.clone());
         args.reporter = Some(ctx.reporter.clone());
+    }
+    // The GE and jobs steps leave their inputs, not their results: run them for the report.
+    let inputs = ctx.dir.join("report_inputs");
+    let rerun = |what: &str, cmd: Vec<OsString>| -> Option<PathBuf> {
+        let file = inputs.join(format!("{what}.json"));
+        let r = std::fs::create_dir_all(&inputs)
+            .map_err(anyhow::Error::from)
+            .and_then(|_| run_balanza_stdout(&cmd))
+            .and_then(|text| Ok(balanza_report::write_atomic(&file, text.as_bytes())?));
+        match r {
+            Ok(()) => Some(file),
+            Err(e) => {
+                eprintln!("report: {what} left out: {e:#}");
+                None
+            }
+        }
+    };
+    let ge_scenario = ctx.dir.join("ge_scenario.toml");
+    if args.ge.is_none() && ge_scenario.is_file() {
+        args.ge = rerun(
+            "ge",
+            vec![
+                "ge".into(),
+                "--scenario".into(),
+                ge_scenario.into_os_string(),
+                "--format".into(),
+                "json".into(),
+            ],
+        );
+    }
+    let io = ctx.dir.join("io_synthetic");
+    if args.jobs.is_none() && io.is_dir() {
+        args.jobs = rerun(
+            "jobs",
+            vec![
+                "jobs".into(),
+                "--io".into(),
+                io.into_os_string(),
+                "--by".into(),
+                "industry".into(),
+                "--format".into(),
+                "json".into(),
+            ],
+        );
+    }
+    if args.scenario_dir.is_some() || !args.scenario_files.is_empty() {
+        // The simulate step runs the shipped example (for the demo's importer and year, on
+        // synthetic tariffs): show that file, saying so.
+        let text = format!(
+            "# The shipped example examples/scenarios/china_ldc_zero_tariff.toml; the demo runs\n\
+             # it on the synthetic world with synthetic MFN tariffs, setting the importer and\n\
+             # base year to the demo's.\n{DEMO_SCENARIO_TEXT}"
+        );
+        let path = inputs.join("scenario.toml");
+        if std::fs::create_dir_all(&inputs).is_ok()
+            && balanza_report::write_atomic(&path, text.as_bytes()).is_ok()
+        {
+            args.scenario_text = Some(path);
+        }
     }
     let report = build(&args, true)?;
     write(&report, &args.out)?;
@@ -362,6 +582,55 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The scenario the demo's simulate step runs (shown in the demo report).
+const DEMO_SCENARIO_TEXT: &str =
+    include_str!("../../examples/scenarios/china_ldc_zero_tariff.toml");
+
+/// Fills the inputs of `args` from the result files (.json, .csv) under `dir` (two levels),
+/// recognised by their columns (see [`classify`]); inputs already set are kept.
+fn results_from_dir(dir: &Path, args: &mut Args) {
+    let mut files = Vec::new();
+    collect_files(dir, 2, &mut files);
+    files.sort();
+    let mut kinds: Vec<(PathBuf, Kind)> = Vec::new();
+    for f in files {
+        if let Ok(tables) = load_tables(&f) {
+            // A file may hold several tables (ge prints countries, convergence, ...).
+            let kind = tables
+                .iter()
+                .map(classify)
+                .find(|k| *k != Kind::Other)
+                .unwrap_or(Kind::Other);
+            kinds.push((f, kind));
+        }
+    }
+    // A scenario's tables go together: its whole folder when it has one of its own (other
+    // tables there, such as a balance change, belong to the scenario too).
+    if args.scenario_dir.is_none() {
+        args.scenario_dir = kinds
+            .iter()
+            .filter(|(_, k)| *k == Kind::Scenario)
+            .find_map(|(f, _)| f.parent().filter(|d| *d != dir).map(Path::to_path_buf));
+    }
+    let mut scenario_tables = Vec::new();
+    for (f, kind) in kinds {
+        if args.scenario_dir.as_ref().is_some_and(|d| f.starts_with(d)) {
+            continue;
+        }
+        match kind {
+            Kind::Balance if args.balance.is_none() => args.balance = Some(f),
+            Kind::Composition if args.composition.is_empty() => {
+                args.composition = vec![f.display().to_string()]
+            }
+            Kind::Ge if args.ge.is_none() => args.ge = Some(f),
+            Kind::Jobs if args.jobs.is_none() => args.jobs = Some(f),
+            Kind::Scenario => scenario_tables.push(f),
+            _ => {}
+        }
+    }
+    args.scenario_files = scenario_tables;
 }
 
 /// What a result table holds, judged by its columns.
@@ -407,7 +676,7 @@ fn collect_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
             collect_files(&p, depth - 1, out);
         } else if p.is_file()
             && p.extension().is_some_and(|e| {
-                ["json", "csv", "toml"]
+                ["json", "csv"]
                     .iter()
                     .any(|x| e.eq_ignore_ascii_case(x))
             })

@@ -8,7 +8,7 @@
 //! at most [`MAX_RUNNING`] at a time, and are cached per request so that repeated and
 //! concurrent requests for the same thing cost one run.
 
-use crate::cmd::report::run_balanza_json;
+use crate::cmd::report::{dataset_sections, run_balanza_json, DatasetQuery};
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
@@ -42,8 +42,9 @@ partner, import composition by end use and the scenario's effects by partner.
 API (GET, JSON; a bad or unknown parameter gets 400 with {\"error\": ...}):
   /api/health
   /api/datasets                                  datasets and scenarios in --data
-  /api/balance?dataset=D&reporter=ISO3[&by=partner|product|hs2|hs4|enduse|year]
-  /api/composition?dataset=D&reporter=ISO3[&flow=imports|exports][&by=enduse|hs2|section]
+  /api/balance?dataset=D&reporter=ISO3[&by=partner|product|hs2|hs4|section|enduse|year][&year=Y]
+  /api/composition?dataset=D&reporter=ISO3[&flow=imports|exports]
+                  [&by=enduse|hs2|hs4|section|partner|product][&year=Y]
   /api/scenario?scenario=S                       the tables of `simulate --scenario S`
 
 Examples:
@@ -61,10 +62,19 @@ pub struct Args {
     /// Folder with the datasets (*.parquet) and scenarios (*.toml) to offer.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub data: PathBuf,
+    /// Classification tables for end use (hs2017_to_bec4.csv, bec4_to_sna_end_use.csv, ...),
+    /// passed to `composition`.
+    #[arg(long, value_name = "DIR")]
+    pub refdata: Option<PathBuf>,
+    /// HS revision of datasets that do not record theirs (e.g. HS2017), for `composition`.
+    #[arg(long, value_name = "REV")]
+    pub data_hs_revision: Option<String>,
 }
 
 struct App {
     data: PathBuf,
+    refdata: Option<PathBuf>,
+    hs_revision: Option<String>,
     cache: Mutex<HashMap<Vec<OsString>, Arc<OnceLock<Outcome>>>>,
     running: (Mutex<usize>, Condvar),
 }
@@ -79,6 +89,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let app = Arc::new(App {
         data: args.data.clone(),
+        refdata: args.refdata.clone(),
+        hs_revision: args.data_hs_revision.clone(),
         cache: Mutex::new(HashMap::new()),
         running: (Mutex::new(0), Condvar::new()),
     });
@@ -276,7 +288,7 @@ fn listed(key: &str, v: &str, list: &[String]) -> Result<String, ApiError> {
 // ---- running commands ---------------------------------------------------------------------
 
 impl App {
-    /// Runs `balanza ARGS --format json` once per distinct ARGS; concurrent callers with the
+    /// Runs `balanza ARGS` (which asks for `--format json`) once per distinct ARGS; concurrent callers with the
     /// same ARGS wait for the one run. Call from a blocking thread.
     fn tables(&self, args: Vec<OsString>) -> Outcome {
         let cell = {
@@ -295,9 +307,7 @@ impl App {
                 }
                 *n += 1;
             }
-            let mut full = args.clone();
-            full.extend(["--format".into(), "json".into()]);
-            let r = run_balanza_json(&full)
+            let r = run_balanza_json(&args)
                 // The commands exit 2 when the input is at fault (an unknown reporter, a
                 // scenario that does not validate): the request was bad, not the server.
                 .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e:#}")));
@@ -328,29 +338,57 @@ fn tables_json(tables: &[Table]) -> Value {
     }
 }
 
+/// The dataset (as listed) and reporter (ISO3) of a query, validated.
+fn dataset_reporter(app: &App, q: &HashMap<String, String>) -> Result<(PathBuf, String), ApiError> {
+    let (datasets, _) = list_inputs(&app.data);
+    let ds = listed("dataset", required(q, "dataset")?, &datasets)?;
+    let rep = reporter(required(q, "reporter")?)?;
+    Ok((app.data.join(ds), rep))
+}
+
 /// Validated arguments for `balance` / `composition` from a query.
 fn analysis_args(
     app: &App,
     q: &HashMap<String, String>,
     command: &str,
 ) -> Result<Vec<OsString>, ApiError> {
-    let (datasets, _) = list_inputs(&app.data);
-    let ds = listed("dataset", required(q, "dataset")?, &datasets)?;
-    let rep = reporter(required(q, "reporter")?)?;
+    let (ds, rep) = dataset_reporter(app, q)?;
     let mut a: Vec<OsString> = vec![command.into()];
-    a.extend(["--data".into(), app.data.join(ds).into_os_string()]);
+    a.extend(["--data".into(), ds.into_os_string()]);
     a.extend(["--reporter".into(), rep.into()]);
+    a.extend(["--format".into(), "json".into()]);
     if command == "balance" {
         let by = one_of(
             "by",
             q.get("by"),
-            &["partner", "product", "hs2", "hs4", "enduse", "year"],
+            &[
+                "partner", "product", "hs2", "hs4", "section", "enduse", "year",
+            ],
         )?;
         a.extend(["--by".into(), by.into()]);
     } else {
         let flow = one_of("flow", q.get("flow"), &["imports", "exports"])?;
-        let by = one_of("by", q.get("by"), &["enduse", "hs2", "section"])?;
+        let by = one_of(
+            "by",
+            q.get("by"),
+            &["enduse", "hs2", "hs4", "section", "partner", "product"],
+        )?;
         a.extend(["--flow".into(), flow.into(), "--by".into(), by.into()]);
+        if let Some(r) = &app.refdata {
+            a.extend(["--refdata".into(), r.clone().into_os_string()]);
+        }
+        if let Some(rev) = &app.hs_revision {
+            a.extend(["--data-hs-revision".into(), rev.into()]);
+        }
+    }
+    if let Some(y) = q.get("year") {
+        if !(y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(bad(format!(
+                "parameter `year`: expected a four-digit year, got `{}`",
+                y.chars().take(40).collect::<String>()
+            )));
+        }
+        a.extend(["--years".into(), y.into()]);
     }
     Ok(a)
 }
@@ -367,6 +405,8 @@ fn scenario_args(
             "simulate".into(),
             "--scenario".into(),
             path.clone().into_os_string(),
+            "--format".into(),
+            "json".into(),
         ],
         path,
     ))
@@ -397,7 +437,11 @@ async fn analysis(
 ) -> Result<Json<Value>, ApiError> {
     let q = parse_query(
         raw.as_deref(),
-        &["dataset", "reporter", "by", "flow"][..if command == "balance" { 3 } else { 4 }],
+        if command == "balance" {
+            &["dataset", "reporter", "by", "year"][..]
+        } else {
+            &["dataset", "reporter", "by", "flow", "year"][..]
+        },
     )?;
     let args = {
         let app = app.clone();
@@ -490,34 +534,26 @@ fn dashboard(app: &App, raw: Option<&str>) -> (StatusCode, String) {
         if let Some(r) = &rep {
             qq.insert("reporter".to_string(), r.clone());
         }
-        for command in ["balance", "composition"] {
-            match analysis_args(app, &qq, command) {
-                Err(e) => {
-                    status = e.0;
-                    problems.push(e.1);
-                    break;
-                }
-                Ok(args) => {
-                    let src = args
-                        .iter()
-                        .map(|a| a.to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let src = format!("balanza {src}");
-                    let section = app.tables(args).map_err(|e| e.1).and_then(|t| {
-                        let t = t.first().ok_or("no table")?;
-                        let r = if command == "balance" {
-                            sections::balance_section(t, &src, "USD")
-                        } else {
-                            sections::composition_section(t, &src, "USD")
-                        };
-                        r.map_err(|e| e.to_string())
-                    });
-                    match section {
+        match dataset_reporter(app, &qq) {
+            Err(e) => {
+                status = e.0;
+                problems.push(e.1);
+            }
+            Ok((data, reporter)) => {
+                let q = DatasetQuery {
+                    data: &data,
+                    reporter: &reporter,
+                    refdata: app.refdata.as_deref(),
+                    hs_revision: app.hs_revision.as_deref(),
+                    currency: "USD",
+                };
+                let run = |a: Vec<OsString>| app.tables(a).map_err(|(_, m)| anyhow::anyhow!(m));
+                for (what, r) in dataset_sections(&q, &run) {
+                    match r {
                         Ok(s) => parts.push(s),
                         Err(e) => {
                             status = StatusCode::BAD_REQUEST;
-                            problems.push(e);
+                            problems.push(format!("{what}: {e:#}"));
                         }
                     }
                 }

@@ -25,6 +25,9 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Tables up to this many rows are shown unfolded; longer ones start folded.
+pub const OPEN_ROWS: usize = 25;
+
 /// One piece of a report section.
 #[derive(Debug, Clone)]
 pub enum Block {
@@ -171,9 +174,15 @@ pub fn render_section(s: &Section) -> String {
                     Some(title) => format!("Data: {title} ({} rows)", t.rows.len()),
                     None => format!("Data ({} rows)", t.rows.len()),
                 };
+                // Short tables open; long ones folded so the charts stay close together.
                 let _ = write!(
                     out,
-                    "<details open><summary>{}</summary>{}</details>",
+                    "<details{}><summary>{}</summary>{}</details>",
+                    if t.rows.len() <= OPEN_ROWS {
+                        " open"
+                    } else {
+                        ""
+                    },
                     escape(&summary),
                     html_table(t)
                 );

@@ -19,6 +19,8 @@ use std::path::Path;
 pub const MAX_BARS: usize = 30;
 /// Most rows shown in one HTML table; a note gives the total and where the full data is.
 pub const MAX_TABLE_ROWS: usize = 400;
+/// Most countries in the GE chart: a sorted list of every country reads well up to about this.
+pub const MAX_GE_BARS: usize = 80;
 
 /// Why a result file could not become a report section.
 #[derive(Debug, thiserror::Error)]
@@ -233,15 +235,43 @@ pub fn tables_from_json(text: &str, source_name: &str) -> Result<Vec<Table>, Rep
             None,
         )]),
         OVal::Obj(named) => {
-            let tables: Vec<Table> = named
-                .into_iter()
-                .filter(|(_, v)| matches!(v, OVal::Arr(_)))
-                .map(|(k, v)| Ok(table_from_rows(rows_of(v, &k).map_err(&fmt_err)?, Some(k))))
-                .collect::<Result<_, ReportError>>()?;
+            // Arrays of row objects are tables; scalars (and lists of them) describe the run
+            // (scenario name, closure, notes) and become one `about` table at the end.
+            let mut tables = Vec::new();
+            let mut about = Table::new(["item", "value"]).with_title("about");
+            for (k, v) in named {
+                match v {
+                    OVal::Arr(items) if items.iter().all(|i| matches!(i, OVal::Obj(_))) => {
+                        if !items.is_empty() {
+                            let rows = rows_of(OVal::Arr(items), &k).map_err(&fmt_err)?;
+                            tables.push(table_from_rows(rows, Some(k)));
+                        }
+                    }
+                    OVal::Arr(items) => {
+                        let parts: Vec<String> = items
+                            .into_iter()
+                            .map(|i| match i.into_value() {
+                                Value::String(s) => s,
+                                other => other.to_string(),
+                            })
+                            .collect();
+                        if !parts.is_empty() {
+                            about.push(vec![k.into(), parts.join("; ").into()]);
+                        }
+                    }
+                    other => {
+                        let cell = json_cell(other.into_value());
+                        about.push(vec![k.into(), cell]);
+                    }
+                }
+            }
             if tables.is_empty() {
                 return Err(fmt_err(
                     "expected an object with arrays of row objects, found none".into(),
                 ));
+            }
+            if !about.rows.is_empty() {
+                tables.push(about);
             }
             Ok(tables)
         }
@@ -400,6 +430,7 @@ const CREATION: &[&str] = &["trade_creation", "creation", "tc", "creation_usd"];
 const DIVERSION: &[&str] = &["trade_diversion", "diversion", "td", "diversion_usd"];
 const GE_COUNTRY: &[&str] = &["country", "iso3", "exporter", "region", "key"];
 const GE_GDP: &[&str] = &[
+    "real_gdp_pct_full",
     "real_gdp_full_pct",
     "real_gdp_pct_change_full",
     "full_real_gdp_pct_change",
@@ -435,8 +466,35 @@ fn currency_of(t: &Table, default: &str) -> String {
 }
 
 /// The table block, cut to [`MAX_TABLE_ROWS`] with a note naming the source of the rest.
+///
+/// Text columns (keys such as partner, product) move to the front: JSON objects come back
+/// with their keys sorted, which would bury the key among the numbers.
 fn table_block(t: &Table, source: &str) -> Block {
-    let mut t = t.clone();
+    let is_text = |j: usize| {
+        t.rows
+            .iter()
+            .all(|r| matches!(r.get(j), Some(Cell::Text(_) | Cell::Null)))
+            && t.rows
+                .iter()
+                .any(|r| matches!(r.get(j), Some(Cell::Text(_))))
+    };
+    let mut order: Vec<usize> = (0..t.columns.len()).filter(|&j| is_text(j)).collect();
+    order.extend((0..t.columns.len()).filter(|&j| !is_text(j)));
+    let mut t = Table {
+        title: t.title.clone(),
+        columns: order.iter().map(|&j| t.columns[j].clone()).collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| {
+                order
+                    .iter()
+                    .map(|&j| r.get(j).cloned().unwrap_or(Cell::Null))
+                    .collect()
+            })
+            .collect(),
+        notes: t.notes.clone(),
+    };
     if t.rows.len() > MAX_TABLE_ROWS {
         let n = t.rows.len();
         t.rows.truncate(MAX_TABLE_ROWS);
@@ -500,11 +558,14 @@ pub fn balance_section(
 }
 
 /// Import (or export) composition: stacked columns by class over years when the table has a
-/// year column with several years, sorted bars of the value by class otherwise.
+/// year column with several years, sorted bars of the value by class otherwise. Classes are
+/// named by the `description` column where there is one. `flow` ("imports", "exports") names
+/// the flow when the table has no `flow` column.
 pub fn composition_section(
     t: &Table,
     source: &str,
     default_currency: &str,
+    flow: Option<&str>,
 ) -> Result<Section, ReportError> {
     let class = need(t, source, "class (end use, chapter or section)", COMP_CLASS)?;
     let value = need(t, source, "value", COMP_VALUE)?;
@@ -512,14 +573,19 @@ pub fn composition_section(
     let flow = col(t, &["flow"])
         .and_then(|j| t.rows.first().map(|r| text(&r[j])))
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| {
-            if t.columns[value].eq_ignore_ascii_case("exports") {
-                "exports".into()
-            } else {
-                "imports".into()
-            }
-        });
+        .or_else(|| flow.map(str::to_string))
+        .or_else(|| {
+            let v = t.columns[value].to_ascii_lowercase();
+            (v == "imports" || v == "exports").then_some(v)
+        })
+        .unwrap_or_else(|| "trade".into());
     let by = pretty(&t.columns[class]);
+    let desc = col(t, &["description", "name"]);
+    let name_of = |r: &Vec<Cell>| -> String {
+        desc.map(|j| text(&r[j]))
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| text(&r[class]))
+    };
     let rows: Vec<&Vec<Cell>> = t
         .rows
         .iter()
@@ -537,16 +603,19 @@ pub fn composition_section(
     }
     let svg = if years.len() > 1 {
         let y = col(t, YEAR).unwrap_or(0);
-        let mut series: Vec<String> = Vec::new();
+        // Series keyed by class code, shown by description.
+        let mut keys: Vec<String> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for r in &rows {
-            let s = text(&r[class]);
-            if !series.contains(&s) {
-                series.push(s);
+            let k = text(&r[class]);
+            if !keys.contains(&k) {
+                keys.push(k);
+                names.push(name_of(r));
             }
         }
-        let mut values = vec![vec![0.0; years.len()]; series.len()];
+        let mut values = vec![vec![0.0; years.len()]; keys.len()];
         for r in &rows {
-            let s = series.iter().position(|x| *x == text(&r[class]));
+            let s = keys.iter().position(|x| *x == text(&r[class]));
             let c = years.iter().position(|x| *x == text(&r[y]));
             if let (Some(s), Some(c)) = (s, c) {
                 let v = num(&r[value]);
@@ -569,14 +638,14 @@ pub fn composition_section(
                 note: Some(format!("Source: {source}.")),
             },
             &years,
-            &series,
+            &names,
             &values,
         )
     } else {
         let mut groups: Vec<BarGroup> = rows
             .iter()
             .map(|r| BarGroup {
-                label: text(&r[class]),
+                label: name_of(r),
                 values: vec![num(&r[value])],
             })
             .collect();
@@ -600,6 +669,38 @@ pub fn composition_section(
         heading: format!("{} by {by}", capitalise(&flow)),
         blocks: vec![Block::Chart(svg), table_block(t, source)],
     })
+}
+
+/// One table from per-year tables: a `year` column first, then the union of the columns.
+/// (`composition` prints one year's classes; the report stacks years side by side.)
+pub fn stack_years(parts: Vec<(String, Table)>) -> Table {
+    let mut columns = vec!["year".to_string()];
+    for (_, t) in &parts {
+        for c in &t.columns {
+            if !columns.contains(c) {
+                columns.push(c.clone());
+            }
+        }
+    }
+    let mut out = Table::new(columns.clone());
+    for (year, t) in parts {
+        let y = year
+            .parse::<i64>()
+            .map_or_else(|_| Cell::Text(year.clone()), Cell::Int);
+        for r in t.rows {
+            let mut row = vec![Cell::Null; columns.len()];
+            row[0] = y.clone();
+            for (c, cell) in t.columns.iter().zip(r) {
+                if let Some(j) = columns.iter().position(|x| x == c) {
+                    if j > 0 {
+                        row[j] = cell;
+                    }
+                }
+            }
+            out.rows.push(row);
+        }
+    }
+    out
 }
 
 /// Whether a table holds scenario effects by partner (a partner column, creation and
@@ -642,6 +743,37 @@ pub fn scenario_partner_blocks(
         &groups,
     );
     Ok(vec![Block::Chart(svg), table_block(t, source)])
+}
+
+/// The change in the importer's trade balance by partner, when a scenario table has it
+/// (`simulate`'s `balance` table: partner, balance_change).
+fn balance_change_chart(tables: &[(Table, String)], currency: &str) -> Option<Block> {
+    let (t, src) = tables
+        .iter()
+        .find(|(t, _)| col(t, PARTNER).is_some() && col(t, &["balance_change"]).is_some())?;
+    let (p, v) = (col(t, PARTNER)?, col(t, &["balance_change"])?);
+    let mut groups: Vec<BarGroup> = t
+        .rows
+        .iter()
+        .filter(|r| !is_total(&text(&r[p])))
+        .map(|r| BarGroup {
+            label: text(&r[p]),
+            values: vec![num(&r[v])],
+        })
+        .collect();
+    let total = groups.len();
+    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+    Some(Block::Chart(chart::hbar_chart(
+        &ChartText {
+            title: "Change in the importer's trade balance by partner (exports held fixed)".into(),
+            value_axis: "Change in trade balance".into(),
+            category_axis: "Partner".into(),
+            unit: Unit::Money(currency_of(t, currency)),
+            note: shown_note("partners", dropped, total, src),
+        },
+        &["Change in trade balance".into()],
+        &groups,
+    )))
 }
 
 /// A scenario result: the by-partner chart when one of the tables has the columns for it,
@@ -687,6 +819,9 @@ pub fn scenario_section(
         Some(i) => {
             let (t, src) = &tables[i];
             blocks.extend(scenario_partner_blocks(t, src, default_currency)?);
+            if let Some(b) = balance_change_chart(tables, default_currency) {
+                blocks.push(b);
+            }
         }
         None if !tables.is_empty() => {
             // Name what was looked for, with the columns of the first table as the example.
@@ -730,18 +865,37 @@ pub fn scenario_section(
 }
 
 /// General equilibrium: sorted bars of the real-GDP % change by country, then the table.
-pub fn ge_section(t: &Table, source: &str) -> Result<Section, ReportError> {
-    let country = need(t, source, "country", GE_COUNTRY)?;
-    let gdp = col(t, GE_GDP)
-        .or_else(|| {
-            // Tolerate new names: a real-GDP or welfare column in percent.
-            t.columns.iter().position(|c| {
+pub fn ge_section(tables: &[Table], source: &str) -> Result<Section, ReportError> {
+    // `ge --format json` prints several tables (countries, convergence, first stage, ...):
+    // chart the one with countries and a real-GDP column, list the others.
+    let gdp_col = |t: &Table| {
+        col(t, GE_GDP).or_else(|| {
+            // Tolerate new names: a real-GDP or welfare column in percent, full GE first.
+            let like = |c: &String| {
                 let c = c.to_ascii_lowercase();
                 (c.contains("real_gdp") || c.contains("welfare") || c.contains("rgdp"))
                     && (c.contains("pct") || c.contains("percent"))
-            })
+            };
+            t.columns
+                .iter()
+                .position(|c| like(c) && c.to_ascii_lowercase().contains("full"))
+                .or_else(|| t.columns.iter().position(like))
         })
-        .ok_or_else(|| missing(t, source, "real-GDP % change", GE_GDP))?;
+    };
+    let Some(k) = tables
+        .iter()
+        .position(|t| col(t, GE_COUNTRY).is_some() && gdp_col(t).is_some())
+    else {
+        let empty = Table::default();
+        let t = tables.first().unwrap_or(&empty);
+        return Err(match col(t, GE_COUNTRY) {
+            None => missing(t, source, "country", GE_COUNTRY),
+            Some(_) => missing(t, source, "real-GDP % change", GE_GDP),
+        });
+    };
+    let t = &tables[k];
+    let country = col(t, GE_COUNTRY).unwrap_or(0);
+    let gdp = gdp_col(t).unwrap_or(0);
     let mut groups: Vec<BarGroup> = t
         .rows
         .iter()
@@ -752,10 +906,15 @@ pub fn ge_section(t: &Table, source: &str) -> Result<Section, ReportError> {
         })
         .collect();
     let total = groups.len();
-    let dropped = chart::sort_groups(&mut groups, MAX_BARS);
+    let dropped = chart::sort_groups(&mut groups, MAX_GE_BARS);
+    let stage = if t.columns[gdp].contains("cdl") || t.columns[gdp].contains("cond") {
+        "conditional general equilibrium"
+    } else {
+        "full general equilibrium"
+    };
     let svg = chart::hbar_chart(
         &ChartText {
-            title: "Real GDP (welfare) change by country, general equilibrium".into(),
+            title: format!("Real GDP (welfare) change by country, {stage}"),
             value_axis: format!("Real GDP change [{}]", t.columns[gdp]),
             category_axis: "Country".into(),
             unit: Unit::Percent,
@@ -764,10 +923,16 @@ pub fn ge_section(t: &Table, source: &str) -> Result<Section, ReportError> {
         &["Real GDP change".into()],
         &groups,
     );
+    let mut blocks = vec![Block::Chart(svg), table_block(t, source)];
+    for (i, other) in tables.iter().enumerate() {
+        if i != k && !other.rows.is_empty() {
+            blocks.push(table_block(other, source));
+        }
+    }
     Ok(Section {
         id: "ge".into(),
         heading: "General equilibrium: real GDP by country".into(),
-        blocks: vec![Block::Chart(svg), table_block(t, source)],
+        blocks,
     })
 }
 
@@ -937,6 +1102,27 @@ mod tests {
     }
 
     #[test]
+    fn ge_output_picks_the_country_table_and_full_ge() {
+        let ts = tables_from_json(
+            r#"{"closure":"phi","notes":["a","b"],"convergence":[{"stage":"full","residual":1e-12}],
+                "countries":[{"country":"AUS","real_gdp_pct_cdl":1.0,"real_gdp_pct_full":2.5},
+                             {"country":"ZAF","real_gdp_pct_cdl":-1.0,"real_gdp_pct_full":-0.5}],
+                "empty":[]}"#,
+            "ge.json",
+        )
+        .unwrap();
+        assert_eq!(ts.len(), 3, "convergence, countries, about");
+        assert_eq!(ts[2].title.as_deref(), Some("about"));
+        assert_eq!(ts[2].rows[1][1], Cell::Text("a; b".into()));
+        let s = ge_section(&ts, "ge.json").unwrap();
+        let Block::Chart(svg) = &s.blocks[0] else {
+            panic!()
+        };
+        assert!(svg.contains("data-value=\"2.5\"") && svg.contains("full general equilibrium"));
+        assert_eq!(s.blocks.len(), 4);
+    }
+
+    #[test]
     fn csv_cells_are_typed() {
         let t = table_from_csv("partner,balance\nZAF,-2.5\nAFG,\n", "b.csv").unwrap();
         assert_eq!(t.rows[0][1], Cell::Float(-2.5));
@@ -968,7 +1154,7 @@ mod tests {
             .to_string();
         assert!(err.contains("b.json") && err.contains("balance") && err.contains("exports"));
         let t = tables_from_json(r#"[{"country":"AFG","exports":1}]"#, "g.json").unwrap();
-        let err = ge_section(&t[0], "g.json").unwrap_err().to_string();
+        let err = ge_section(&t, "g.json").unwrap_err().to_string();
         assert!(err.contains("real-GDP"), "{err}");
     }
 
@@ -981,11 +1167,30 @@ mod tests {
             "c.json",
         )
         .unwrap();
-        let s = composition_section(&t[0], "c.json", "USD").unwrap();
+        let s = composition_section(&t[0], "c.json", "USD", None).unwrap();
         let Block::Chart(svg) = &s.blocks[0] else {
             panic!()
         };
         assert!(svg.contains("data-chart=\"stacked\""));
+        // Per-year tables stacked: the same chart.
+        let y19 = tables_from_json(
+            r#"[{"end_use":"capital","description":"Capital goods","value":2}]"#,
+            "a",
+        )
+        .unwrap();
+        let y20 = tables_from_json(r#"[{"end_use":"capital","description":"Capital goods","value":3},{"end_use":"total","value":3}]"#, "b").unwrap();
+        let t = stack_years(vec![
+            ("2019".into(), y19[0].clone()),
+            ("2020".into(), y20[0].clone()),
+        ]);
+        assert_eq!(t.columns[0], "year");
+        assert_eq!(t.rows.len(), 3);
+        let s = composition_section(&t, "c", "USD", Some("exports")).unwrap();
+        let Block::Chart(svg) = &s.blocks[0] else {
+            panic!()
+        };
+        assert!(svg.contains("data-chart=\"stacked\"") && svg.contains("Capital goods"));
+        assert!(svg.contains("Exports by end use, 2019 to 2020"));
     }
 
     #[test]
