@@ -96,6 +96,10 @@ pub struct Args {
     /// Multiply the changes by this factor to reach the table's currency unit.
     #[arg(long, default_value_t = 1.0, requires = "changes")]
     pub scale: f64,
+    /// Also write A.csv (technical coefficients) and L.csv (Leontief inverse) into this folder,
+    /// labelled like Z, at full precision.
+    #[arg(long, value_name = "DIR")]
+    pub matrices: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -132,6 +136,9 @@ pub fn tables(args: &Args) -> anyhow::Result<Vec<Table>> {
     };
     let an = Analysis::new(&sys)
         .with_context(|| format!("computing the Leontief inverse of {}", args.io.display()))?;
+    if let Some(dir) = &args.matrices {
+        write_matrices(&an, dir)?;
+    }
     let mut out = Vec::new();
     if let Some(changes) = &args.changes {
         out.push(change_table(&an, &sats, region, args, changes)?);
@@ -373,6 +380,39 @@ fn multi_regional(
     Ok(t)
 }
 
+/// Writes A.csv and L.csv (row label column `row`, header of industry labels), atomically.
+fn write_matrices(an: &Analysis<'_>, dir: &Path) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let labels: Vec<String> = an.sys.labels.iter().map(|l| csv_field(l)).collect();
+    for (name, m) in [("A.csv", &an.a), ("L.csv", &an.l)] {
+        let path = dir.join(name);
+        balanza_report::write_atomic_with(&path, |w| {
+            writeln!(w, "row,{}", labels.join(","))?;
+            for (i, l) in labels.iter().enumerate() {
+                w.write_all(l.as_bytes())?;
+                for j in 0..m.ncols() {
+                    // Display prints the shortest text that reads back to the same f64.
+                    write!(w, ",{}", m[(i, j)])?;
+                }
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 fn sat_label(sys: &IoSystem, k: usize) -> String {
     sys.satellites[k].name.clone()
 }
@@ -530,6 +570,7 @@ pub fn demo_step(ctx: &DemoContext) -> anyhow::Result<()> {
         product_column: None,
         value_column: None,
         scale: 1.0,
+        matrices: None,
         output: OutputArgs {
             format: OutputFormat::Table,
             out: None,

@@ -328,3 +328,68 @@ fn bad_tables_fail_with_named_errors() {
     let v = json(&["jobs", "--io", &d, "--format", "json"]);
     assert_eq!(v[0]["satellite"], "employment");
 }
+
+/// Every cell of `ours` against `reference` (same labels, any order): max relative error, and
+/// max absolute error.
+fn max_errors(ours: &Path, reference: &Path) -> (f64, f64) {
+    let read = |p: &Path| {
+        let mut r = csv::Reader::from_path(p).unwrap();
+        let h: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let mut m = std::collections::HashMap::new();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            for j in 1..h.len() {
+                m.insert(
+                    (rec[0].to_string(), h[j].clone()),
+                    rec[j].parse::<f64>().unwrap(),
+                );
+            }
+        }
+        m
+    };
+    let (a, b) = (read(ours), read(reference));
+    assert_eq!(a.len(), b.len());
+    let (mut rel_max, mut abs_max) = (0.0f64, 0.0f64);
+    for (k, want) in &b {
+        let got = a[k];
+        let d = (got - want).abs();
+        abs_max = abs_max.max(d);
+        rel_max = rel_max.max(if *want == 0.0 { d } else { d / want.abs() });
+    }
+    (rel_max, abs_max)
+}
+
+#[test]
+fn matrices_written_by_the_cli_match_the_references() {
+    let (Some(chile), Some(mrio)) = (shared("io/chile_2013_12x12"), shared("io/pymrio_test_mrio"))
+    else {
+        return;
+    };
+    let out = scratch("jobs-matrices");
+    for (dir, sub) in [(&chile, "chile"), (&mrio, "mrio")] {
+        let o = run(&[
+            "jobs",
+            "--io",
+            dir.to_str().unwrap(),
+            "--matrices",
+            out.join(sub).to_str().unwrap(),
+            "--format",
+            "csv",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // Chile: the central bank's published A and L (issue 6: to 1e-9).
+    let (_, a) = max_errors(
+        &out.join("chile/A.csv"),
+        &chile.join("reference/A_direct_coefficients_bcch.csv"),
+    );
+    let (_, l) = max_errors(
+        &out.join("chile/L.csv"),
+        &chile.join("reference/L_leontief_inverse_bcch.csv"),
+    );
+    assert!(a < 1e-9 && l < 1e-9, "Chile A {a:e} L {l:e}");
+    // pymrio 0.7.0 calc_all() A and L (issue 6: to 1e-9 relative).
+    let (a, _) = max_errors(&out.join("mrio/A.csv"), &mrio.join("reference/A.csv"));
+    let (l, _) = max_errors(&out.join("mrio/L.csv"), &mrio.join("reference/L.csv"));
+    assert!(a < 1e-9 && l < 1e-9, "pymrio A {a:e} L {l:e}");
+}
