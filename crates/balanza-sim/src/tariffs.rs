@@ -12,7 +12,8 @@
 //!   (or `*`/`ALL`) applies to all products. `rate_pct` is in percent (7.5 = 7.5 %).
 //! * **WITS/TRAINS export** (the "Tariff – View and Export" / Advanced Query result files):
 //!   recognised by a `DutyType` or `Simple Average` column. Columns used: `Reporter` (or
-//!   `Reporter ISO3`/`Reporter Code`, ISO3 or numeric), `Partner` (`WLD`/`000` = all partners),
+//!   `Reporter ISO3`/`Reporter Code`/`Reporter_ISO_N`, ISO3 or numeric), `Partner` (`WLD`/`000`
+//!   = all partners; a file without a partner column, like the WITS MFN bulk files, is MFN),
 //!   `Product` (or `Product Code`), `Tariff Year` (or `Year`), `DutyType` (`MFN` → MFN, `PRF`
 //!   and `AHS` → partner-specific preferential/applied, `BND` bound rates are skipped), and
 //!   `Simple Average` (percent). Other columns are ignored.
@@ -141,6 +142,7 @@ impl TariffTable {
             "reporteriso3",
             "reportercode",
             "reporteriso",
+            "reporterison",
         ]);
         let col_par = find(&["partner", "partneriso3", "partnercode", "partneriso"]);
         let col_prod = find(&["product", "productcode", "hs6", "hscode"]);
@@ -165,9 +167,14 @@ impl TariffTable {
                 )
             })
         };
+        // A WITS MFN bulk file (one rate per reporter × product) has no partner column.
         let (ci, cp, cr) = (
             need(col_imp, "importer")?,
-            need(col_par, "partner")?,
+            if wits {
+                col_par
+            } else {
+                Some(need(col_par, "partner")?)
+            },
             need(col_rate, if wits { "Simple Average" } else { "rate_pct" })?,
         );
         let cprod = need(col_prod, "product")?;
@@ -231,14 +238,14 @@ impl TariffTable {
                     balanza_data::countries::unknown_country_message(get(ci)),
                 )
             })?;
-            let ptxt = get(cp);
+            let ptxt = cp.map_or("", get);
             let partner = if is_mfn_partner(ptxt) {
                 None
             } else {
                 Some(resolve_country(ptxt).ok_or_else(|| {
                     ferr(
                         line,
-                        cp + 1,
+                        cp.unwrap_or(0) + 1,
                         balanza_data::countries::unknown_country_message(ptxt),
                     )
                 })?)
@@ -560,6 +567,23 @@ mod tests {
         assert_eq!(t.rows.len(), 2);
         assert_eq!((t.skipped_bound, t.skipped_no_rate), (1, 1));
         assert_eq!(t.rows[1].partner.as_deref(), Some("CHL"));
+        // A WITS MFN bulk file: numeric reporter, no partner and no duty-type column.
+        let bulk = write(
+            "bulk.csv",
+            "NomenCode,Reporter_ISO_N,Year,ProductCode,Sum_Of_Rates,Min_Rate,Max_Rate,SimpleAverage\n\
+             H5,156,2020,080929,10,10,10,10\n",
+        );
+        let b = TariffTable::read(&bulk).unwrap();
+        assert_eq!(b.rows.len(), 1);
+        assert_eq!(
+            (
+                b.rows[0].importer.as_str(),
+                b.rows[0].partner.as_deref(),
+                b.rows[0].regime.as_str()
+            ),
+            ("CHN", None, "MFN")
+        );
+        assert_eq!(b.rows[0].year, Some(2020));
         let bad = write(
             "bad.csv",
             "importer,partner,product,rate_pct\nCHN,,01,5\nCHN,CNH,01,-1\n",

@@ -576,6 +576,25 @@ mod tests {
     }
 
     #[test]
+    fn elasticities_by_prefix_and_sign() {
+        let dir = std::env::temp_dir().join(format!("balanza-sim-eps-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = dir.join("eps.csv");
+        std::fs::write(&ok, "product,elasticity\n08,2.0\n080929,1.47\n").unwrap();
+        let e = Elasticities::read(&ok).unwrap();
+        assert_eq!(e.get("080929"), Some(1.47));
+        assert_eq!(e.get("080440"), Some(2.0));
+        assert_eq!(e.get("270900"), None);
+        let bad = dir.join("bad.csv");
+        std::fs::write(&bad, "product,elasticity\n08,-1.2\n").unwrap();
+        let msg = Elasticities::read(&bad).unwrap_err().to_string();
+        assert!(
+            msg.contains("bad.csv:2:2") && msg.contains("absolute value"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn ldc_scheme_on_a_small_market() {
         // AFG (LDC) and ZAF share product 080929; only ZAF sells 270900; CHN exports to AFG.
         let flows = table(&[
