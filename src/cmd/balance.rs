@@ -41,9 +41,6 @@ pub struct QueryArgs {
     /// hs2017_descriptions.csv, ...), needed for end use and product descriptions.
     #[arg(long, value_name = "DIR")]
     pub refdata: Option<PathBuf>,
-    /// HS revision of the data when the dataset does not record it (e.g. HS2017).
-    #[arg(long = "data-hs-revision", value_name = "REV")]
-    pub data_hs_revision: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -80,8 +77,10 @@ impl Query {
 
     /// The HS revision of the data.
     pub fn hs_revision(&self, args: &QueryArgs) -> Option<String> {
-        args.data_hs_revision
-            .clone()
+        args.read
+            .hs_revision
+            .as_deref()
+            .and_then(balanza_data::read::comtrade_nomenclature)
             .or_else(|| self.table.hs_revision.clone())
     }
 }
@@ -161,7 +160,7 @@ pub fn load_query(args: &QueryArgs) -> anyhow::Result<Query> {
 pub fn end_use_map(q: &Query, args: &QueryArgs) -> anyhow::Result<EndUseMap> {
     if let Some(dir) = &args.refdata {
         let rev = q.hs_revision(args).context(
-            "the data does not record its HS revision: give --data-hs-revision (e.g. HS2017) so the right HS → BEC table is used",
+            "the data does not record its HS revision: give --hs-revision (e.g. HS2017) so the right HS → BEC table is used",
         )?;
         return Ok(Refdata::new(dir).end_use(&rev)?);
     }

@@ -1520,7 +1520,6 @@ fn query_args(ctx: &DemoContext) -> QueryArgs {
         currency: None,
         rates: None,
         refdata: None,
-        data_hs_revision: None,
         read: ReadArgs {
             input_format: "auto".to_string(),
             value_scale: 1.0,

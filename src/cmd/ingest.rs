@@ -52,7 +52,8 @@ pub struct ReadArgs {
     #[arg(long, value_name = "FILE")]
     pub country_codes: Option<PathBuf>,
     /// Column mapping for --input-format mapped:
-    /// year=COL,exporter=COL,importer=COL,product=COL,value=COL[,quantity=COL].
+    /// year=COL,exporter=COL,importer=COL,value=COL[,product=COL][,quantity=COL]; without a
+    /// product column every row gets the product TOTAL (country-level data).
     #[arg(long, value_name = "SPEC")]
     pub map: Option<String>,
     /// With --map: multiply values by this to get USD (1000 for thousand USD).
@@ -62,8 +63,10 @@ pub struct ReadArgs {
     /// rather than ISO3.
     #[arg(long)]
     pub numeric_codes: bool,
-    /// HS revision of the product codes (HS1992 ... HS2022), stored with the dataset.
-    #[arg(long, value_name = "REV")]
+    /// HS revision of the product codes (HS1992 ... HS2022): stored with the dataset by
+    /// `ingest`; for the analysis commands, overrides what the dataset records (selects the
+    /// HS → BEC table and the descriptions). `--data-hs-revision` is accepted too.
+    #[arg(long, value_name = "REV", alias = "data-hs-revision")]
     pub hs_revision: Option<String>,
     /// Skip malformed rows (counted in the summary) instead of stopping at the first one.
     #[arg(long)]
@@ -100,7 +103,7 @@ impl ReadArgs {
 
     fn column_map(&self) -> anyhow::Result<ColumnMap> {
         let spec = self.map.as_deref().context(
-            "--input-format mapped needs --map year=COL,exporter=COL,importer=COL,product=COL,value=COL",
+            "--input-format mapped needs --map year=COL,exporter=COL,importer=COL,value=COL[,product=COL]",
         )?;
         let mut m = ColumnMap::parse(spec).map_err(anyhow::Error::msg)?;
         m.value_scale = self.value_scale;

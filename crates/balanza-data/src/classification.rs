@@ -90,6 +90,46 @@ impl EndUseMap {
         self.map.is_empty()
     }
 
+    /// The map for another HS revision, through a concordance from that revision to this map's:
+    /// a source code's value is split equally among its target codes, then by their classes.
+    /// Source codes whose targets are all unmapped stay unmapped.
+    pub fn through(&self, conc: &Concordance, from_revision: &str) -> EndUseMap {
+        let mut map = HashMap::new();
+        let mut split = 0;
+        for (code, targets) in &conc.map {
+            let w = 1.0 / targets.len() as f64;
+            let mut classes: Vec<(EndUse, f64)> = Vec::new();
+            let mut covered = false;
+            for t in targets {
+                let Some(cl) = self.map.get(t) else { continue };
+                covered = true;
+                for (eu, x) in cl {
+                    match classes.iter_mut().find(|c| c.0 == *eu) {
+                        Some(c) => c.1 += w * x,
+                        None => classes.push((*eu, w * x)),
+                    }
+                }
+            }
+            if !covered {
+                continue;
+            }
+            // Targets missing from the map: their share is renormalised away so weights sum to 1.
+            let sum: f64 = classes.iter().map(|c| c.1).sum();
+            for c in &mut classes {
+                c.1 /= sum;
+            }
+            if classes.len() > 1 || targets.len() > 1 {
+                split += 1;
+            }
+            map.insert(code.clone(), classes);
+        }
+        EndUseMap {
+            map,
+            split_codes: split,
+            source: format!("{from_revision} via concordance, then {}", self.source),
+        }
+    }
+
     /// Builds a map from (HS6, BEC code) pairs and a BEC → end-use table, applying the
     /// equal-split rule (module docs).
     pub fn from_pairs(
@@ -246,6 +286,17 @@ impl Refdata {
         let hs_bec = self.dir.join(format!("hs{y}_to_bec4.csv"));
         let bec_eu = self.dir.join("bec4_to_sna_end_use.csv");
         if !hs_bec.exists() {
+            // No direct table: go through a revision concordance to a revision that has one.
+            for target in ["HS2017", "HS2022"] {
+                let t_bec = self.dir.join(format!("hs{}_to_bec4.csv", rev_year(target)));
+                if rev_year(target) == y || !t_bec.exists() {
+                    continue;
+                }
+                if let Ok(conc) = self.concordance(hs_revision, target) {
+                    let direct = Self::end_use_from_files(&t_bec, &bec_eu)?;
+                    return Ok(direct.through(&conc, hs_revision));
+                }
+            }
             let have: Vec<String> = std::fs::read_dir(&self.dir)
                 .map(|d| {
                     d.filter_map(|e| e.ok())
@@ -496,6 +547,14 @@ mod tests {
         let c = r.concordance("HS1992", "HS2017").unwrap();
         assert!(!c.is_empty());
         assert!(r.end_use("HS1996").is_err());
+        // HS1992 has no direct table: through the HS2017 ↔ HS1992 concordance.
+        let m92 = r.end_use("HS1992").unwrap();
+        assert!(m92.source.contains("via concordance"), "{}", m92.source);
+        assert!(m92.len() > 4000);
+        for code in ["010111", "870323"] {
+            let w: f64 = m92.classes(code).unwrap().iter().map(|c| c.1).sum();
+            assert!((w - 1.0).abs() < 1e-12, "{code}");
+        }
         let d = r.hs_descriptions("HS2017").unwrap();
         assert_eq!(d.get("01").map(String::as_str), Some("Animals; live"));
     }

@@ -498,7 +498,7 @@ pub(crate) fn read_mapped_parquet(
         Some(map.year.as_str()),
         Some(map.exporter.as_str()),
         Some(map.importer.as_str()),
-        Some(map.product.as_str()),
+        map.product.as_deref(),
         Some(map.value.as_str()),
         map.quantity.as_deref(),
     ];
@@ -537,7 +537,11 @@ pub(crate) fn read_mapped_parquet(
             year: &texts[0],
             exporter: &texts[1],
             importer: &texts[2],
-            product: &texts[3],
+            product: if map.product.is_some() {
+                &texts[3]
+            } else {
+                b"TOTAL"
+            },
             value: &texts[4],
             quantity: map.quantity.as_ref().map(|_| texts[5].as_slice()),
         };

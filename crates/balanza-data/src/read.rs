@@ -51,8 +51,9 @@ pub struct ColumnMap {
     pub exporter: String,
     /// Column holding the importer code.
     pub importer: String,
-    /// Column holding the product (HS) code.
-    pub product: String,
+    /// Column holding the product (HS) code; `None` for country-level data (gravity panels),
+    /// whose rows get the product `TOTAL`.
+    pub product: Option<String>,
     /// Column holding the trade value.
     pub value: String,
     /// Column holding the quantity, if any.
@@ -64,7 +65,7 @@ pub struct ColumnMap {
 }
 
 impl ColumnMap {
-    /// Parses `year=Year,exporter=iso_o,importer=iso_d,product=hs6,value=v[,quantity=q]`.
+    /// Parses `year=Year,exporter=iso_o,importer=iso_d[,product=hs6],value=v[,quantity=q]`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut m: HashMap<&str, String> = HashMap::new();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -92,7 +93,7 @@ impl ColumnMap {
             year: need("year")?,
             exporter: need("exporter")?,
             importer: need("importer")?,
-            product: need("product")?,
+            product: m.get("product").cloned(),
             value: need("value")?,
             quantity: m.get("quantity").cloned(),
             value_scale: 1.0,
@@ -1214,7 +1215,7 @@ fn read_mapped_csv(
         col(&map.year)?,
         col(&map.exporter)?,
         col(&map.importer)?,
-        col(&map.product)?,
+        map.product.as_deref().map(col).transpose()?,
         col(&map.value)?,
     );
     let cq = map.quantity.as_deref().map(col).transpose()?;
@@ -1259,11 +1260,11 @@ fn read_mapped_csv(
             year: &rec[cy],
             exporter: &rec[ce],
             importer: &rec[cm],
-            product: &rec[cp],
+            product: cp.map_or(b"TOTAL".as_slice(), |c| &rec[c]),
             value: &rec[cv],
             quantity: cq.map(|c| &rec[c]),
         };
-        let cols = [cy, ce, cm, cp, cv, cq.unwrap_or(0)];
+        let cols = [cy, ce, cm, cp.unwrap_or(0), cv, cq.unwrap_or(0)];
         match mapped_row(&fields, map, codes.as_ref(), b) {
             Ok((year, e, m, p, v, q)) => b.push(year, e, m, p, v, q, 0)?,
             Err((which, expected)) => {
