@@ -43,7 +43,7 @@ VARIANCE (--vcov)
 
 NUMERICS
   IRLS stops when |dev - dev_prev| / (0.1 + |dev|) < --tol (1e-8, fixest's criterion) in an
-  iteration whose demeaning reached --fe-tol (1e-9, relative to the variable's scale).
+  iteration whose demeaning reached --fe-tol (1e-8, relative to the variable's scale).
   PPML drops, iteratively and with counts: singletons (unless --keep-singletons),
   observations in fixed-effect groups whose outcomes are all zero, observations separated by
   the regressors (iterated ReLU of Correia, Guimaraes & Zylkin; --no-relu to skip).
@@ -87,7 +87,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
     /// Tolerance of the fixed-effect demeaning (relative to each variable's scale).
-    #[arg(long, default_value_t = 1e-9)]
+    #[arg(long, default_value_t = 1e-8)]
     pub fe_tol: f64,
     /// Maximum IRLS iterations.
     #[arg(long, default_value_t = 100)]
@@ -124,7 +124,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
+    let t0 = std::time::Instant::now();
+    let trace = std::env::var_os("BALANZA_GRAVITY_TRACE").is_some();
     let frame = read_columns(&args.data, &needed)?;
+    if trace {
+        eprintln!("read {} rows in {:.3} s", frame.nrows(), t0.elapsed().as_secs_f64());
+    }
     let opts = FitOptions {
         tol: args.tol,
         max_iter: args.max_iter,
@@ -146,7 +151,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let cl: Vec<&[u32]> = cluster_ids.iter().map(|c| c.as_slice()).collect();
     let ssc = if args.ssc == "ppmlhdfe" { Ssc::Ppmlhdfe } else { Ssc::Fixest };
+    if trace {
+        eprintln!("estimated at {:.3} s", t0.elapsed().as_secs_f64());
+    }
     let vcov = fit.vcov(&vcov_spec, &cl, ssc).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if trace {
+        eprintln!("variance at {:.3} s", t0.elapsed().as_secs_f64());
+    }
     for m in &fit.messages {
         eprintln!("note: {m}");
     }

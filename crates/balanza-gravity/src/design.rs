@@ -50,18 +50,35 @@ pub fn group_ids(frame: &Frame, cols: &[String], rows: &[usize]) -> Result<Vec<u
         }
         card *= n;
     }
-    let mut map: HashMap<u64, u32> = HashMap::new();
-    Ok(key
-        .iter()
-        .zip(&missing)
-        .map(|(k, &m)| {
+    // Dense ids in order of first appearance; a lookup table when the key space is small.
+    let mut out = Vec::with_capacity(rows.len());
+    if card <= 4 * rows.len() as u64 + 1024 {
+        let mut map = vec![u32::MAX; card as usize];
+        let mut next = 0u32;
+        for (k, &m) in key.iter().zip(&missing) {
             if m {
-                return u32::MAX;
+                out.push(u32::MAX);
+                continue;
+            }
+            let slot = &mut map[*k as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+                next += 1;
+            }
+            out.push(*slot);
+        }
+    } else {
+        let mut map: HashMap<u64, u32> = HashMap::new();
+        for (k, &m) in key.iter().zip(&missing) {
+            if m {
+                out.push(u32::MAX);
+                continue;
             }
             let l = map.len() as u32;
-            *map.entry(*k).or_insert(l)
-        })
-        .collect())
+            out.push(*map.entry(*k).or_insert(l));
+        }
+    }
+    Ok(out)
 }
 
 /// Codes of one column over `rows` (numbers by their exact value) and the number of codes.
@@ -69,6 +86,27 @@ fn column_codes(col: &Column, rows: &[usize], missing: &mut [bool]) -> (Vec<u32>
     match col {
         Column::Text { codes, levels } => (rows.iter().map(|&r| codes[r]).collect(), levels.len()),
         Column::Num(v) => {
+            // Small non-negative integers (the usual id columns) index a table directly.
+            let small = rows.iter().all(|&r| {
+                let x = v[r];
+                x.is_nan() || (x >= 0.0 && x.fract() == 0.0 && x <= (4 * rows.len() + 1024) as f64)
+            });
+            if small {
+                let max = rows.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).fold(0.0, f64::max) as usize;
+                let codes = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &r)| {
+                        if v[r].is_nan() {
+                            missing[k] = true;
+                            0
+                        } else {
+                            v[r] as u32
+                        }
+                    })
+                    .collect();
+                return (codes, max + 1);
+            }
             let mut map: HashMap<u64, u32> = HashMap::new();
             let codes = rows
                 .iter()

@@ -49,7 +49,7 @@ pub struct FitOptions {
     /// Maximum IRLS iterations. Default 100.
     pub max_iter: usize,
     /// Final inner (demeaning) tolerance: the largest change of a fixed-effect coefficient
-    /// in one sweep, relative to the weighted RMS of the variable. Default 1e-9. Early IRLS
+    /// in one sweep, relative to the weighted RMS of the variable. Default 1e-8. Early IRLS
     /// iterations use a looser tolerance (10% of the last relative deviance change, at most
     /// 1e-4), tightened as IRLS converges.
     pub fe_tol: f64,
@@ -72,7 +72,7 @@ impl Default for FitOptions {
         FitOptions {
             tol: 1e-8,
             max_iter: 100,
-            fe_tol: 1e-9,
+            fe_tol: 1e-8,
             fe_max_sweeps: 100_000,
             drop_singletons: true,
             relu_separation: true,
@@ -426,8 +426,13 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         ));
     }
     let off = |i: usize| s.offset.as_ref().map_or(0.0, |o| o[i]);
-    // Start as fixest: mu = (y + mean(y)) / 2.
-    let mut mu: Vec<f64> = s.y.iter().map(|&y| 0.5 * (y + ymean)).collect();
+        // Start as R's glm does for Poisson (mu = y + 0.1), made scale-free: 0.1 times the
+    // smallest positive outcome (floored at 1e-8 times the mean). Zeros start with a small
+    // mean, which spares IRLS the slow geometric drift of near-separated observations that the
+    // fixest start (y + mean(y)) / 2 shows (17 vs 8 iterations on the Guide's annual panel).
+    let ymin_pos = s.y.iter().cloned().filter(|&v| v > 0.0).fold(f64::INFINITY, f64::min);
+    let c0 = (0.1 * ymin_pos).max(1e-8 * ymean);
+    let mut mu: Vec<f64> = s.y.iter().map(|&y| y + c0).collect();
     let mut eta: Vec<f64> = (0..n).map(|i| mu[i].ln() - off(i)).collect();
     let mut dev = poisson_dev(&s.y, &mu);
     let mut active: Vec<usize> = (0..k).collect();
@@ -455,7 +460,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         let dm = Demeaner::new(&s.fe, &w);
         // Regressors are demeaned tightly in the first iteration so that collinearity with
         // the fixed effects is recognised; later iterations warm-start from there.
-        let xtol = if iterations == 1 { opts.fe_tol.max(1e-10).min(1e-6) } else { inner_tol };
+        let xtol = if iterations == 1 { opts.fe_tol.max(1e-6) } else { inner_tol };
         {
             let mut vars: Vec<&[f64]> = vec![&z];
             let mut alphas = vec![std::mem::take(&mut alpha_z)];
