@@ -313,8 +313,8 @@ pub fn group(t: &TradeTable, f: &ReporterFlows, by: By<'_>) -> Grouped {
         match by {
             By::Partner => put(t.countries[c.partner as usize].clone(), 1.0),
             By::Product => put(product.clone(), 1.0),
-            By::Hs2 => put(product.get(..2).unwrap_or(product).to_string(), 1.0),
-            By::Hs4 => put(product.get(..4).unwrap_or(product).to_string(), 1.0),
+            By::Hs2 => put(hs_prefix(product, 2), 1.0),
+            By::Hs4 => put(hs_prefix(product, 4), 1.0),
             By::Section => put(
                 hs_section(product).map_or_else(|| "unclassified".to_string(), |s| s.0.to_string()),
                 1.0,
@@ -367,6 +367,15 @@ pub fn group(t: &TradeTable, f: &ReporterFlows, by: By<'_>) -> Grouped {
         split_products: split_products.len(),
         split_value,
         unmapped_products: unmapped.len(),
+    }
+}
+
+/// The first `n` digits of an HS code; non-HS codes (`TOTAL`) are kept whole.
+fn hs_prefix(code: &str, n: usize) -> String {
+    if code.len() >= n && code.bytes().take(n).all(|b| b.is_ascii_digit()) {
+        code[..n].to_string()
+    } else {
+        code.to_string()
     }
 }
 
