@@ -385,7 +385,8 @@ fn write_matrices(an: &Analysis<'_>, dir: &Path) -> anyhow::Result<()> {
     use std::io::Write as _;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let labels: Vec<String> = an.sys.labels.iter().map(|l| csv_field(l)).collect();
-    for (name, m) in [("A.csv", &an.a), ("L.csv", &an.l)] {
+    let l = an.l().context("forming the Leontief inverse")?;
+    for (name, m) in [("A.csv", &an.a), ("L.csv", l)] {
         let path = dir.join(name);
         balanza_report::write_atomic_with(&path, |w| {
             writeln!(w, "row,{}", labels.join(","))?;

@@ -6,7 +6,7 @@
 //! is dependent, instead of returning infinities or NaN.
 
 use crate::error::{IoError, Result};
-use faer::linalg::solvers::DenseSolveCore;
+use faer::linalg::solvers::{DenseSolveCore, PartialPivLu};
 use faer::{Mat, MatRef};
 
 /// `A = Z diag(x)⁻¹`.
@@ -66,13 +66,26 @@ pub struct Leontief {
     pub notes: Vec<String>,
 }
 
-/// `L = (I − A)⁻¹` by LU with partial pivoting.
+/// `I − A` factorised, ready for solves (`L b` without forming L) or for the inverse.
+#[derive(Debug, Clone)]
+pub struct Factored {
+    /// LU of `I − A` with partial pivoting.
+    pub lu: PartialPivLu<f64>,
+    /// Warnings found so far (input coefficients summing to 1 or more).
+    pub notes: Vec<String>,
+    /// Whether L may have negative entries: some column of A sums to 1 or more, or A has a
+    /// negative entry. Otherwise A ≥ 0 with column sums < 1, so the spectral radius is below 1
+    /// and L = I + A + A² + … ≥ 0 (Hawkins–Simon holds) without looking at L.
+    pub may_be_unproductive: bool,
+}
+
+/// LU of `I − A`, failing when `I − A` is singular.
 ///
 /// Errors when a pivot is below `n·ε·max|pivot|` (the column of that industry is a linear
-/// combination of the columns before it), and when the result is not finite. Column sums of A
-/// at or above 1 (inputs cost at least the output: value added ≤ 0) are named in the error or
-/// the notes, as they are the usual cause of trouble.
-pub fn leontief(a: MatRef<'_, f64>, labels: &[String]) -> Result<Leontief> {
+/// combination of the columns before it). Column sums of A at or above 1 (inputs cost at least
+/// the output: value added ≤ 0) are named in the error or the notes, as they are the usual
+/// cause of trouble.
+pub fn factor(a: MatRef<'_, f64>, labels: &[String]) -> Result<Factored> {
     let n = a.nrows();
     if a.ncols() != n || labels.len() != n {
         return Err(IoError::Mismatch(format!(
@@ -83,9 +96,12 @@ pub fn leontief(a: MatRef<'_, f64>, labels: &[String]) -> Result<Leontief> {
         )));
     }
     let mut notes = Vec::new();
+    let mut negative_a = false;
     let heavy: Vec<String> = (0..n)
         .filter_map(|j| {
-            let s: f64 = (0..n).map(|i| a[(i, j)]).sum();
+            let col = a.col(j);
+            let s: f64 = col.iter().sum();
+            negative_a |= col.iter().any(|&v| v < 0.0);
             (s >= 1.0).then(|| format!("`{}` ({s:.6})", labels[j]))
         })
         .collect();
@@ -118,28 +134,38 @@ pub fn leontief(a: MatRef<'_, f64>, labels: &[String]) -> Result<Leontief> {
             k + 1
         )));
     }
-    let l = lu.inverse();
-    for j in 0..n {
-        for i in 0..n {
-            if !l[(i, j)].is_finite() {
-                return Err(IoError::Singular(format!(
-                    "I − A is numerically singular: the Leontief inverse has a non-finite entry \
-                     for industry `{}` buying from `{}`",
-                    labels[j], labels[i]
-                )));
-            }
-        }
-    }
     if !heavy.is_empty() {
         notes.push(format!(
             "input coefficients sum to 1 or more (value added ≤ 0) for {}",
             heavy.join(", ")
         ));
     }
-    let negative = (0..n)
-        .flat_map(|j| (0..n).map(move |i| (i, j)))
-        .filter(|&(i, j)| l[(i, j)] < -1e-12)
-        .count();
+    Ok(Factored {
+        lu,
+        notes,
+        may_be_unproductive: !heavy.is_empty() || negative_a,
+    })
+}
+
+/// The inverse from a factorisation, checked: an error naming the industry pair when an
+/// entry is not finite, and a note counting negative entries (an unproductive system).
+pub fn inverse_checked(f: &Factored, labels: &[String]) -> Result<Leontief> {
+    let l = f.lu.inverse();
+    let n = l.nrows();
+    let mut negative = 0usize;
+    for j in 0..n {
+        for (i, &v) in l.col(j).iter().enumerate() {
+            if !v.is_finite() {
+                return Err(IoError::Singular(format!(
+                    "I − A is numerically singular: the Leontief inverse has a non-finite entry \
+                     for industry `{}` buying from `{}`",
+                    labels[j], labels[i]
+                )));
+            }
+            negative += usize::from(v < -1e-12);
+        }
+    }
+    let mut notes = f.notes.clone();
     if negative > 0 {
         notes.push(format!(
             "the Leontief inverse has {negative} negative entries: the system is not productive \
@@ -147,6 +173,11 @@ pub fn leontief(a: MatRef<'_, f64>, labels: &[String]) -> Result<Leontief> {
         ));
     }
     Ok(Leontief { l, notes })
+}
+
+/// `L = (I − A)⁻¹` by LU with partial pivoting ([`factor`] then [`inverse_checked`]).
+pub fn leontief(a: MatRef<'_, f64>, labels: &[String]) -> Result<Leontief> {
+    inverse_checked(&factor(a, labels)?, labels)
 }
 
 /// Coefficients `s = f / x` (zero where output is zero).

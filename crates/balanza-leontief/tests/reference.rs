@@ -63,7 +63,7 @@ fn chile_2013_a_and_l_match_the_central_bank() {
         &d.join("reference/A_direct_coefficients_bcch.csv"),
     );
     let (la, _) = compare(
-        &an.l,
+        an.l().unwrap(),
         &sys.labels,
         &sys.labels,
         &d.join("reference/L_leontief_inverse_bcch.csv"),
@@ -115,7 +115,12 @@ fn pymrio_a_l_s_m_match() {
     assert_eq!((sys.regions.len(), sys.n_sectors()), (6, 8));
     let an = Analysis::new(&sys).unwrap();
     let (_, ar) = compare(&an.a, &sys.labels, &sys.labels, &d.join("reference/A.csv"));
-    let (_, lr) = compare(&an.l, &sys.labels, &sys.labels, &d.join("reference/L.csv"));
+    let (_, lr) = compare(
+        an.l().unwrap(),
+        &sys.labels,
+        &sys.labels,
+        &d.join("reference/L.csv"),
+    );
     let va = sys.find_satellites("Value Added");
     let s = Mat::from_fn(1, sys.n(), |_, j| an.coefficients(va[0])[j]);
     let m = Mat::from_fn(1, sys.n(), |_, j| an.multipliers(va[0])[j]);
