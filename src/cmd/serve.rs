@@ -330,9 +330,18 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
+/// One table as its array of rows; several as an object keyed by table name when they have
+/// names (as `simulate` gives them), else an array of arrays.
 fn tables_json(tables: &[Table]) -> Value {
     if tables.len() == 1 {
         tables[0].to_json()
+    } else if tables.iter().all(|t| t.title.is_some()) {
+        Value::Object(
+            tables
+                .iter()
+                .map(|t| (t.title.clone().unwrap_or_default(), t.to_json()))
+                .collect(),
+        )
     } else {
         Value::Array(tables.iter().map(Table::to_json).collect())
     }
