@@ -523,3 +523,56 @@ fn demo_runs_and_labels_everything_synthetic() {
     let strip = |s: String, d: &Path| s.replace(d.to_str().unwrap(), "DIR");
     assert_eq!(strip(text, &dir), strip(stdout(&o2), &dir2));
 }
+
+#[test]
+fn mapped_country_level_panel_matches_the_raw_file() {
+    let Some(panel) = shared("trade_flows/agtpa_gravity_panel_1986_2006.csv.gz") else {
+        return;
+    };
+    let dir = scratch("data-mapped");
+    let ds = dir.join("agtpa.parquet");
+    // No product column: rows get the product TOTAL. Trade is in millions of USD.
+    let o = run(&[
+        "ingest",
+        panel.to_str().unwrap(),
+        "--map",
+        "year=year,exporter=exporter,importer=importer,value=trade",
+        "--value-scale",
+        "1e6",
+        "--out",
+        ds.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (h, rows) = read_gz_csv(&panel);
+    let c = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (e, m, y, v) = (c("exporter"), c("importer"), c("year"), c("trade"));
+    // Domestic flows (exporter = importer) are not trade and do not enter the balance.
+    let sum = |f: &dyn Fn(&Vec<String>) -> bool| -> f64 {
+        rows.iter()
+            .filter(|r| r[e] != r[m] && r[y] == "2006" && f(r))
+            .map(|r| r[v].parse::<f64>().unwrap() * 1e6)
+            .sum()
+    };
+    let x = sum(&|r| r[e] == "DEU");
+    let im = sum(&|r| r[m] == "DEU");
+    let out = json_rows(&[
+        "balance",
+        "--data",
+        ds.to_str().unwrap(),
+        "--reporter",
+        "DEU",
+        "--years",
+        "2006",
+        "--by",
+        "partner",
+        "--format",
+        "json",
+    ]);
+    let t = row(&out, "partner", "total");
+    assert!(
+        rel(num(t, "exports"), x) <= 1e-9,
+        "{} vs {x}",
+        num(t, "exports")
+    );
+    assert!(rel(num(t, "imports"), im) <= 1e-9);
+}
