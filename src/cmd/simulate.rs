@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use balanza_report::{write_atomic, Cell, OutputFormat, Table};
+use balanza_sim::scenario::products::EndUseMap;
 use balanza_sim::scenario::run::{run as run_scenario, Aggregate, Outcome};
 use balanza_sim::scenario::Scenario;
 use balanza_sim::tariffs::{synthetic_mfn, TariffTable};
@@ -193,17 +194,29 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         ("net_welfare", tot.net_welfare),
         ("trade_balance_change", -(a.new_imports - a.baseline)),
     ];
+    let smart = o.model == balanza_sim::pe::Model::Smart;
     for (k, v) in rows {
+        if !smart && k.starts_with("welfare_triangle") {
+            continue; // SMART-only figures
+        }
         summary.push(vec![k.into(), v.into()]);
     }
-    summary.note(format!(
-        "SMART welfare = Harberger triangle ½Σ(t0−t1)·TC (WITS); consumer surplus = rectangle + \
-         triangle; net welfare = ΔCS + ΔTR. σ = {}, export supply {}.",
-        sc.params.sigma,
-        sc.params
-            .export_supply
-            .map_or("infinite".to_string(), |e| e.to_string())
-    ));
+    summary.note(if smart {
+        format!(
+            "SMART: welfare = Harberger triangle ½Σ(t0−t1)·TC (the WITS figure); consumer surplus \
+             = rectangle + triangle; net welfare = ΔCS + ΔTR. σ = {}, export supply {}.",
+            sc.params.sigma,
+            sc.params
+                .export_supply
+                .map_or("infinite".to_string(), |e| e.to_string())
+        )
+    } else {
+        format!(
+            "CES: exact consumer surplus per product (models.md §1.4); net welfare = ΔCS + ΔTR. \
+             σ = {}, export supply infinite.",
+            sc.params.sigma
+        )
+    });
     if cov.products_default_elasticity > 0 {
         summary.note(format!(
             "DEFAULT ELASTICITY: |ε| = {} used for {} of {} products (no estimate given; \
@@ -591,13 +604,16 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     sc.data.tariffs = Some(tariff_path);
     sc.data.mfn_rate = None;
     let tariffs = TariffTable::read(sc.data.tariffs.as_deref().unwrap_or(Path::new("")))?;
-    let outcome = balanza_sim::scenario::run::run_with(
-        &sc,
-        &flows,
-        &tariffs,
-        &Default::default(),
-        &Default::default(),
-    )?;
+    // End uses of the synthetic products (the demo's built-in HS → SNA class table).
+    let builtin = crate::cmd::demo::builtin_end_use();
+    let end_use = EndUseMap::from_pairs(flows.products.iter().filter_map(|p| {
+        builtin
+            .classes(p)
+            .and_then(|c| c.first())
+            .map(|(e, _)| (p.as_str(), e.label()))
+    }));
+    let outcome =
+        balanza_sim::scenario::run::run_with(&sc, &flows, &tariffs, &Default::default(), &end_use)?;
     let tables = build_tables(&sc, &outcome);
     write_dir(
         &ctx.dir.join("simulate"),
