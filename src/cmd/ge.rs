@@ -4,7 +4,7 @@
 use crate::cmd::common::OutputArgs;
 use anyhow::Context;
 use balanza_report::{write_atomic, Cell, OutputFormat, Table};
-use balanza_sim::ge::model::{CountryRow, StopRule};
+use balanza_sim::ge::model::StopRule;
 use balanza_sim::ge::run::{run as run_ge, Outcome, Overrides};
 use balanza_sim::ge::spec::GeSpec;
 use balanza_sim::ge::{Closure, Method};
@@ -206,12 +206,17 @@ pub fn countries_table(out: &Outcome, all: bool) -> Table {
         );
     }
     let mut t = Table::new(cols).with_title(format!(
-        "{} — per country (% changes from baseline; IMR = consumer price index P, reference {} = 1)",
+        "{} — per country (% changes {}; IMR = consumer price index P, reference {} = 1)",
         out.spec.name,
+        if out.solution.effect_of_baseline {
+            "(BLN - CFL)/CFL: the effect of the baseline policy"
+        } else {
+            "(CFL - BLN)/BLN"
+        },
         out.solution.countries[out.solution.reference]
     ));
     for r in &rows {
-        let pct = CountryRow::pct;
+        let pct = |v: &[f64; 3], k: usize| out.solution.pct(v, k);
         let mut row: Vec<Cell> = vec![r.country.clone().into()];
         if all {
             for v in [&r.exports, &r.imports] {

@@ -289,6 +289,9 @@ pub struct GeSolution {
     pub diagnostics: Vec<Diagnostic>,
     /// Notes for the reader (closure effects, normalisations).
     pub notes: Vec<String>,
+    /// Percent changes as `(BLN − CFL)/CFL` (the effect of having the baseline policy)
+    /// instead of `(CFL − BLN)/BLN`.
+    pub effect_of_baseline: bool,
 }
 
 /// One country's results, derived from the three stages.
@@ -322,6 +325,15 @@ impl CountryRow {
 }
 
 impl GeSolution {
+    /// Percent change of stage `k` (1 = conditional, 2 = full) in the solution's convention.
+    pub fn pct(&self, v: &[f64; 3], k: usize) -> f64 {
+        if self.effect_of_baseline {
+            (v[0] / v[k] - 1.0) * 100.0
+        } else {
+            CountryRow::pct(v, k)
+        }
+    }
+
     /// Per-country table rows.
     pub fn rows(&self) -> Vec<CountryRow> {
         let n = self.countries.len();
@@ -512,6 +524,7 @@ pub fn solve(
                     full: out.stage,
                     diagnostics,
                     notes,
+                    effect_of_baseline: false,
                 });
             }
             Err(err @ GeError::NotConverged { .. }) if method == Method::Auto => {
@@ -578,6 +591,7 @@ pub fn solve(
         full,
         diagnostics,
         notes,
+        effect_of_baseline: false,
     })
 }
 

@@ -1,7 +1,7 @@
 //! The whole GE application: data → first stage → baseline → conditional → full.
 
 use super::data::{build, read_frame, PairData};
-use super::estimate::{cost_matrix, estimate, term_matrices, FirstStage};
+use super::estimate::{cost_matrix, estimate, estimate_pair_fe, term_matrices, FirstStage};
 use super::model::{solve, Closure, GeOptions, GeSolution, Method, StopRule};
 use super::spec::{apply, suggest, GeSpec};
 use super::GeError;
@@ -79,15 +79,66 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
         }
     }
     let mut vars: Vec<String> = spec.costs.iter().map(|t| t.column.clone()).collect();
+    if let Some(pf) = &spec.pair_fe {
+        vars.extend(pf.fill.iter().map(|t| t.column.clone()));
+    }
     vars.sort();
     vars.dedup();
     let data = build(&frame, &map, &vars)?;
-    run_on(spec, data, ov)
+    match &spec.pair_fe {
+        None => run_on(spec, data, ov),
+        Some(pf) => {
+            spec.check_countries(&data)?;
+            let year_col = map
+                .year
+                .as_ref()
+                .map(|(c, _)| c.clone())
+                .unwrap_or_else(|| "year".into());
+            let (fs, pe) = estimate_pair_fe(
+                &frame,
+                &map,
+                &year_col,
+                pf.pair_column.as_deref(),
+                pf.years.as_deref(),
+                &spec.costs,
+                &pf.fill,
+                &data,
+            )?;
+            finish(spec, data, fs, Some(pe.gamma), ov)
+        }
+    }
 }
 
-/// Runs everything on data already in memory.
+/// Runs everything on one cross-section already in memory (first stage with exporter and
+/// importer effects, or the scenario's given coefficients).
 pub fn run_on(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, GeError> {
     spec.check_countries(&data)?;
+    let n = data.world.n();
+    let first_stage = match &spec.coefficients {
+        Some(b) => FirstStage {
+            names: spec.costs.iter().map(|t| t.label.clone()).collect(),
+            coefficients: b.clone(),
+            std_errors: vec![f64::NAN; b.len()],
+            nobs: n * n,
+            iterations: 0,
+            converged: true,
+            source: "given in the scenario".into(),
+            messages: Vec::new(),
+            fitted: None,
+        },
+        None => estimate(&data, &spec.costs)?,
+    };
+    finish(spec, data, first_stage, None, ov)
+}
+
+/// Costs, then the three stages. `gamma` holds pair effects added to the log costs.
+fn finish(
+    spec: &GeSpec,
+    data: PairData,
+    first_stage: FirstStage,
+    gamma: Option<Vec<f64>>,
+    ov: &Overrides,
+) -> Result<Outcome, GeError> {
     let n = data.world.n();
     let reference = match ov.reference.as_ref().or(spec.reference.as_ref()) {
         Some(code) => {
@@ -117,22 +168,13 @@ pub fn run_on(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, 
             "sigma must be above 1; got {sigma}"
         )));
     }
-    let first_stage = match &spec.coefficients {
-        Some(b) => FirstStage {
-            names: spec.costs.iter().map(|t| t.label.clone()).collect(),
-            coefficients: b.clone(),
-            std_errors: vec![f64::NAN; b.len()],
-            nobs: n * n,
-            iterations: 0,
-            converged: true,
-            source: "given in the scenario".into(),
-            messages: Vec::new(),
-            fitted: None,
-        },
-        None => estimate(&data, &spec.costs)?,
-    };
     let mats = term_matrices(&data, &spec.costs)?;
-    let cost_bln = cost_matrix(&mats, &first_stage.coefficients);
+    let mut cost_bln = cost_matrix(&mats, &first_stage.coefficients);
+    if let Some(g) = &gamma {
+        for (c, g) in cost_bln.iter_mut().zip(g) {
+            *c *= g.exp();
+        }
+    }
     let applied = apply(&spec.changes, &data, sigma);
     let cf_data = PairData {
         vars: applied.vars.clone(),
@@ -140,8 +182,8 @@ pub fn run_on(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, 
     };
     let mats_cfl = term_matrices(&cf_data, &spec.costs)?;
     let mut cost_cfl = cost_matrix(&mats_cfl, &first_stage.coefficients);
-    for (c, f) in cost_cfl.iter_mut().zip(&applied.factor) {
-        *c *= f;
+    for (k, (c, f)) in cost_cfl.iter_mut().zip(&applied.factor).enumerate() {
+        *c *= f * gamma.as_ref().map_or(1.0, |g| g[k].exp());
     }
     let mut opts = GeOptions {
         sigma,
@@ -164,6 +206,7 @@ pub fn run_on(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, 
         opts.stop = s;
     }
     let mut solution = solve(&data.world, &cost_bln, &cost_cfl, opts)?;
+    solution.effect_of_baseline = spec.effect_of_baseline;
     if spec.reference.is_none() && ov.reference.is_none() {
         solution.notes.push(format!(
             "reference importer not given: using the largest importer, {} (its price index is the \

@@ -113,6 +113,24 @@ pub struct GeSpec {
     pub closure: Option<Closure>,
     /// Changes, applied in order.
     pub changes: Vec<Change>,
+    /// Panel first stage with pair fixed effects (None = cross-section with exporter and
+    /// importer effects).
+    pub pair_fe: Option<PairFeSpec>,
+    /// Report % changes as the effect of the baseline policy, `(BLN − CFL)/CFL`, as the Guide's
+    /// NAFTA application does, instead of `(CFL − BLN)/BLN`.
+    pub effect_of_baseline: bool,
+}
+
+/// `[ge.pair_fe]`: the Anderson–Yotov two-stage cost construction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairFeSpec {
+    /// Estimation years (None = every year in the file).
+    pub years: Option<Vec<i64>>,
+    /// Time-invariant gravity terms that predict the pair effects of pairs that never trade.
+    pub fill: Vec<CostTerm>,
+    /// A column identifying pairs (e.g. the Guide's undirected `pair_id`); None = one effect
+    /// per directed pair. Domestic pairs are always pooled into one reference pair.
+    pub pair_column: Option<String>,
 }
 
 /// Column names as given in the scenario.
@@ -158,7 +176,10 @@ const GE_KEYS: &[&str] = &[
     "method",
     "closure",
     "changes",
+    "pair_fe",
+    "percent",
 ];
+const PAIR_FE_KEYS: &[&str] = &["years", "fill", "pair"];
 const COLUMN_KEYS: &[&str] = &["exporter", "importer", "flow", "year"];
 const CHANGE_KEYS: &[&str] = &[
     "name",
@@ -417,6 +438,82 @@ impl GeSpec {
                 .map_err(|e| c.push("ge.closure", e))
                 .ok()
         });
+        let pair_fe = match ge.get("pair_fe") {
+            None => None,
+            Some(Value::Table(t)) => {
+                c.unknown(t, "ge.pair_fe", PAIR_FE_KEYS);
+                let years = match t.get("years") {
+                    None => None,
+                    Some(Value::Array(a)) => Some(
+                        a.iter()
+                            .enumerate()
+                            .filter_map(|(i, v)| match v {
+                                Value::Integer(y) => Some(*y),
+                                o => {
+                                    c.push(
+                                        &format!("ge.pair_fe.years[{i}]"),
+                                        format!("expected a year, found {}", o.type_str()),
+                                    );
+                                    None
+                                }
+                            })
+                            .collect(),
+                    ),
+                    Some(o) => {
+                        c.push(
+                            "ge.pair_fe.years",
+                            format!("expected a list of years, found {}", o.type_str()),
+                        );
+                        None
+                    }
+                };
+                let fill = match t.get("fill") {
+                    None => Vec::new(),
+                    Some(v) => c
+                        .strings(v, "ge.pair_fe.fill")
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, s)| match CostTerm::parse(s) {
+                            Ok(t) => Some(t),
+                            Err(e) => {
+                                c.push(&format!("ge.pair_fe.fill[{i}]"), e);
+                                None
+                            }
+                        })
+                        .collect(),
+                };
+                if columns.year.is_none() {
+                    c.push(
+                        "ge.year",
+                        "missing: with [ge.pair_fe] give the base year the GE is solved on",
+                    );
+                }
+                let pair_column = c.string(t.get("pair"), "ge.pair_fe.pair");
+                Some(PairFeSpec {
+                    years,
+                    fill,
+                    pair_column,
+                })
+            }
+            Some(o) => {
+                c.push(
+                    "ge.pair_fe",
+                    format!("expected a table, found {}", o.type_str()),
+                );
+                None
+            }
+        };
+        let effect_of_baseline = match c.string(ge.get("percent"), "ge.percent").as_deref() {
+            None | Some("cfl_vs_bln") => false,
+            Some("bln_vs_cfl") => true,
+            Some(o) => {
+                c.push(
+                    "ge.percent",
+                    format!("unknown `{o}`: expected cfl_vs_bln (default) or bln_vs_cfl"),
+                );
+                false
+            }
+        };
         let mut changes = Vec::new();
         match ge.get("changes") {
             None => c.push(
@@ -455,6 +552,8 @@ impl GeSpec {
                 method,
                 closure,
                 changes,
+                pair_fe,
+                effect_of_baseline,
             })
         } else {
             Err(c.0)
