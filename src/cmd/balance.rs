@@ -268,7 +268,7 @@ fn pct(a: f64, b: f64) -> f64 {
 /// Arguments of `balanza balance`.
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Exports, imports and trade balance (exports - imports) of a reporter, by \
+    after_long_help = "Exports, imports and trade balance (exports - imports) of a reporter, by \
 partner, product, HS chapter or heading, HS section, end use or year, with a total row.
 
 Values are in US dollars unless --currency/--rates convert them (each year at its own rate).
@@ -278,8 +278,10 @@ partners' mirror declarations, or the reported totals with the world.
 Examples:
   balanza balance --data baci2020.parquet --reporter ZAF --by partner
   balanza balance --data wits2009.parquet --reporter CHN --source totals
-  balanza balance --data baci2020.parquet --reporter ZAF --by enduse --refdata ../shared/data/classification
-  balanza balance --data flows.parquet --reporter CHN --years 2015-2020 --by year --currency CNY --rates rates.csv"
+  balanza balance --data baci2020.parquet --reporter ZAF --by enduse \\
+      --refdata ../shared/data/classification
+  balanza balance --data flows.parquet --reporter CHN --years 2015-2020 --by year \\
+      --currency CNY --rates rates.csv"
 )]
 pub struct Args {
     #[command(flatten)]

@@ -10,7 +10,7 @@ use balanza_report::{Cell, Table};
 /// Arguments of `balanza composition`.
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Value and share of a reporter's imports or exports by class: SNA end use \
+    after_long_help = "Value and share of a reporter's imports or exports by class: SNA end use \
 (capital, intermediate and consumption goods, through HS -> BEC Rev.4 -> end use), HS chapter,
 HS heading, HS section, partner or product. Shares sum to 1; a total row closes the table.
 

@@ -39,7 +39,7 @@ pub const SYNTHETIC_LABEL: &str = "SYNTHETIC DATA";
 /// Arguments of `balanza demo`.
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Run balanza on a seeded synthetic world: 30 countries (China, the USA, \
+    after_long_help = "Run balanza on a seeded synthetic world: 30 countries (China, the USA, \
 the EU's largest economies, emerging economies and nine least developed countries), 294 HS2017
 products and five years (2016-2020). The demo writes the world as a Parquet dataset, then shows
 the trade balance, the end-use composition of imports and the top export products of the

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `balanza ingest`.
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Read trade flows as downloaded and write one Parquet dataset that the \
+    after_long_help = "Read trade flows as downloaded and write one Parquet dataset that the \
 other commands read fast.
 
 Formats (detected from the header, or forced with --input-format):

@@ -8,7 +8,7 @@ use balanza_report::{Cell, Table};
 /// Arguments of `balanza top`.
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "A reporter's largest partners or products in the last selected year, \
+    after_long_help = "A reporter's largest partners or products in the last selected year, \
 with their value in the first and last year, growth (last/first - 1) and compound annual growth.
 
 Examples:
