@@ -150,6 +150,7 @@ pub fn estimate(
     for c in formula.columns() {
         frame.get(&c)?;
     }
+    let t0 = std::time::Instant::now();
     let rows = filter_rows(frame, filter)?;
     if rows.is_empty() {
         return Err(GravityError::EmptySample(match filter {
@@ -199,6 +200,9 @@ pub fn estimate(
     } else {
         (rows, y, xs, fes)
     };
+    if crate::fit::trace() {
+        eprintln!("design built in {:.3} s", t0.elapsed().as_secs_f64());
+    }
     let fe_names = formula.fe_names();
     let input = ModelInput {
         y: &y,

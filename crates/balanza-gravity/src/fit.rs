@@ -586,6 +586,9 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             opts.tol
         ));
     }
+    if trace() {
+        eprintln!("IRLS done at {:.3} s", t_start.elapsed().as_secs_f64());
+    }
     // Fixed effects: gamma = alpha_z - sum_j b_j alpha_xj.
     let mut gamma = alpha_z.clone();
     gamma.resize(s.fe.total(), 0.0);
@@ -622,7 +625,23 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         .filter(|j| !active.contains(j))
         .map(|j| s.names[j].clone())
         .collect();
+    // The variance is evaluated at the estimate: regressors demeaned with the final weights
+    // (mu), warm-started from the last IRLS demeaning (a few sweeps).
+    w.copy_from_slice(&mu_fin);
+    {
+        let dm = Demeaner::new(&s.fe, &w);
+        let vars: Vec<&[f64]> = active.iter().map(|&j| s.x[j].as_slice()).collect();
+        let mut alphas: Vec<Vec<f64>> = active.iter().map(|&j| std::mem::take(&mut alpha_x[j])).collect();
+        let mut outs: Vec<Vec<f64>> = active.iter().map(|&j| std::mem::take(&mut xt[j])).collect();
+        dm.demean_many(&vars, &mut alphas, &mut outs, opts.fe_tol, opts.fe_max_sweeps);
+        for (p, &j) in active.iter().enumerate() {
+            xt[j] = std::mem::take(&mut outs[p]);
+        }
+    }
     let xt_active: Vec<Vec<f64>> = active.iter().map(|&j| std::mem::take(&mut xt[j])).collect();
+    if trace() {
+        eprintln!("fit finished at {:.3} s", t_start.elapsed().as_secs_f64());
+    }
     Ok(Fit {
         family: Family::Ppml,
         names: active.iter().map(|&j| s.names[j].clone()).collect(),
