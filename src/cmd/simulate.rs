@@ -13,9 +13,8 @@ const DEMO_SCENARIO: &str = include_str!("../../examples/scenarios/china_ldc_zer
 
 /// Arguments of `balanza simulate`.
 #[derive(clap::Args, Debug)]
-#[command(long_about = "Simulate a tariff scenario in partial equilibrium.
-
-For every (partner, HS6 product) line of the importer's imports in the base year, the model \
+#[command(
+    after_long_help = "For every (partner, HS6 product) line of the importer's imports in the base year, the model \
 computes new imports, trade creation and diversion, the tariff revenue change and the \
 consumer-surplus and welfare effects, then sums them by partner, measure, M49 region, HS section \
 and end use, and reports the change in the importer's trade balance.
@@ -28,7 +27,8 @@ The scenario file is TOML; see docs/scenarios.md and examples/scenarios/.
 Examples:
   balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --flows flows.parquet
   balanza simulate --scenario my.toml --format json
-  balanza simulate --scenario my.toml --out results/   # every table, including all lines")]
+  balanza simulate --scenario my.toml --out results/   # every table, including all lines"
+)]
 pub struct Args {
     /// The scenario file (TOML).
     #[arg(long, value_name = "FILE")]
