@@ -3,6 +3,9 @@
 #
 #   bench/leontief.sh [N] [REPS]        (defaults 3000 and 3; run from the repository root)
 #
+# Build the CLI first (cargo build --release --bin balanza) to also time `balanza jobs` end to
+# end on the same system written as CSV.
+#
 # Anchor (../shared/bench/README.md, 2 cores, loaded machine): numpy 2.4 inv 2.7-2.9 s,
 # footprints (S @ L @ Y, 20 x 40) 0.2 s; faer LU + inverse 1.4 s idle / 2.3 s loaded.
 # numpy goes into a venv in /tmp (never in the repo): $IO_VENV, default /tmp/io-venv.
@@ -43,3 +46,11 @@ rel2 = abs(r["checksum_solve"] - p["checksum_footprints"]) / abs(p["checksum_foo
 print(f"footprint checksums agree to {rel:.1e} (inverse path), {rel2:.1e} (solve path)")
 print("anchor: numpy inv 2.7-2.9 s, footprints 0.2 s; faer LU+inverse 1.4 s idle / 2.3 s loaded")
 PYEOF
+
+# End to end: the same A as a multi-regional CSV folder (60 regions x 50 sectors, 2 satellites),
+# through `balanza jobs` (parse, validate, LU, pymrio accounts, content of gross exports).
+if [ -x target/release/balanza ] && [ "$N" -ge 50 ]; then
+  "$BIN" csv --dir "$DIR" --out "$DIR/mrio"
+  /usr/bin/time -f "balanza jobs --io $DIR/mrio (all regions): %e s wall, %M KB peak" \
+    nice -n 10 target/release/balanza jobs --io "$DIR/mrio" --format csv > /dev/null
+fi
