@@ -230,6 +230,12 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
             cov.imports_without_tariff, cov.imports_without_tariff_value
         ));
     }
+    if cov.non_hs6_lines > 0 {
+        summary.note(format!(
+            "LEFT OUT: {} import lines (US$ {:.0}) have a product code that is not HS6.",
+            cov.non_hs6_lines, cov.non_hs6_value
+        ));
+    }
     if cov.clamped_lines > 0 {
         summary.note(format!(
             "{} lines would have negative imports under SMART's linear creation and were set to 0.",
@@ -254,6 +260,7 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         ("import_lines", cov.import_lines),
         ("lines_simulated", o.lines.len()),
         ("imports_without_tariff_line", cov.imports_without_tariff),
+        ("imports_not_hs6", cov.non_hs6_lines),
         (
             "tariff_lines_without_imports",
             cov.tariff_lines_without_imports,

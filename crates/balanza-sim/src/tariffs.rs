@@ -384,6 +384,9 @@ impl TariffIndex {
     /// The applied rate and its regime for `partner` (market id) and an HS6 `product`, or
     /// `None` when neither a scheme nor an MFN rate covers the product.
     pub fn rate(&self, partner: u32, product: &str) -> Option<(f64, &str)> {
+        if !product.bytes().all(|b| b.is_ascii_digit()) {
+            return None; // not an HS code: no tariff line can match
+        }
         let digits = product.len().min(6);
         let has_pref = self.pref_partners.contains(&partner);
         let mut pref = None;

@@ -90,6 +90,10 @@ pub struct Coverage {
     pub clamped_lines: usize,
     /// Tariff years used.
     pub tariff_years: Vec<i32>,
+    /// Import lines whose product is not an HS6 code (totals, aggregates), left out.
+    pub non_hs6_lines: usize,
+    /// Their import value.
+    pub non_hs6_value: f64,
 }
 
 /// The simulated market with everything needed to report it.
@@ -331,7 +335,14 @@ pub fn run_with(
         let (pid, cid) = (flows.product[r0], flows.exporter[r0]);
         cov.import_lines += 1;
         let code = &flows.products[pid as usize];
-        let hs6: &str = if code.len() > 6 { &code[..6] } else { code };
+        if code.len() < 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            // Not an HS6 code (e.g. a `TOTAL` row or an HS2 aggregate): no tariff line can
+            // match it, so it is counted and left out rather than guessed.
+            cov.non_hs6_lines += 1;
+            cov.non_hs6_value += m0;
+            continue;
+        }
+        let hs6: &str = &code[..6];
         if current != Some(pid) {
             current = Some(pid);
             opened = false;
@@ -602,6 +613,7 @@ mod tests {
             ("ZAF", "CHN", "080929", 900.0),
             ("ZAF", "CHN", "270900", 500.0),
             ("CHN", "AFG", "851713", 40.0),
+            ("ZAF", "CHN", "TOTAL", 1500.0),
         ]);
         let sc = Scenario::parse(
             r#"
@@ -629,7 +641,12 @@ set_rate_pct = 0
             &EndUseMap::default(),
         )
         .unwrap();
-        assert_eq!(o.coverage.import_lines, 3);
+        assert_eq!(o.coverage.import_lines, 4);
+        assert_eq!(
+            (o.coverage.non_hs6_lines, o.coverage.non_hs6_value),
+            (1, 1500.0)
+        );
+        assert_eq!(o.lines.len(), 3);
         let by = o.by_partner();
         let afg = by.iter().find(|a| a.key == "AFG").unwrap();
         let zaf = by.iter().find(|a| a.key == "ZAF").unwrap();
