@@ -590,6 +590,30 @@ mod tests {
         assert_eq!(t.products[t.product[1] as usize], "010121");
         assert!(t.quantity[0].is_nan());
         assert_eq!(t.quantity[1], 2.0);
+        // The same file read as a plain Parquet file with a column mapping.
+        let mapped = ReadOptions {
+            format: read::SourceFormat::Mapped(
+                read::ColumnMap::parse("year=year,exporter=exporter,importer=importer,product=product,value=value,quantity=quantity").unwrap(),
+            ),
+            ..ReadOptions::default()
+        };
+        let (m, _) = load(&[dir.join("ds.parquet")], &mapped).unwrap();
+        assert_eq!(m.value, t.value);
+        let codes = |t: &TradeTable| -> Vec<String> {
+            t.importer
+                .iter()
+                .map(|&i| t.countries[i as usize].clone())
+                .collect()
+        };
+        assert_eq!(codes(&m), codes(&t));
+        assert_eq!(m.quantity[1], 2.0);
+        // Gzip is recognised by content, whatever the name.
+        let gz = dir.join("in_gzip.csv");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, b"t,i,j,k,v,q\n2020,710,842,010121,1.5,\n").unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let (g, _) = load(&[gz], &ReadOptions::default()).unwrap();
+        assert_eq!(g.value, vec![1500.0]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
