@@ -6,8 +6,8 @@
 use crate::cmd::common::OutputArgs;
 use anyhow::{bail, Context};
 use balanza_gravity::{
-    estimate, group_ids, group_labels, Column, Estimation, Estimator, Filter, FitOptions,
-    Formula, Frame, Ssc, VcovKind,
+    estimate, group_ids, group_labels, Column, Estimation, Estimator, Filter, FitOptions, Formula,
+    Frame, Ssc, VcovKind,
 };
 use balanza_report::{Cell, OutputFormat, Table};
 use std::io::Read;
@@ -109,7 +109,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(f) => Some(Filter::parse(f).map_err(|e| anyhow::anyhow!("{e}"))?),
         None => None,
     };
-    let estimator = if args.estimator == "ols" { Estimator::Ols } else { Estimator::Ppml };
+    let estimator = if args.estimator == "ols" {
+        Estimator::Ols
+    } else {
+        Estimator::Ppml
+    };
     let vcov_spec = parse_vcov(args.vcov.as_deref(), &formula)?;
     let mut needed = formula.columns();
     for c in filter.iter().flat_map(|f| f.columns()) {
@@ -128,7 +132,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let trace = std::env::var_os("BALANZA_GRAVITY_TRACE").is_some();
     let frame = read_columns(&args.data, &needed)?;
     if trace {
-        eprintln!("read {} rows in {:.3} s", frame.nrows(), t0.elapsed().as_secs_f64());
+        eprintln!(
+            "read {} rows in {:.3} s",
+            frame.nrows(),
+            t0.elapsed().as_secs_f64()
+        );
     }
     let opts = FitOptions {
         tol: args.tol,
@@ -150,11 +158,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         _ => Vec::new(),
     };
     let cl: Vec<&[u32]> = cluster_ids.iter().map(|c| c.as_slice()).collect();
-    let ssc = if args.ssc == "ppmlhdfe" { Ssc::Ppmlhdfe } else { Ssc::Fixest };
+    let ssc = if args.ssc == "ppmlhdfe" {
+        Ssc::Ppmlhdfe
+    } else {
+        Ssc::Fixest
+    };
     if trace {
         eprintln!("estimated at {:.3} s", t0.elapsed().as_secs_f64());
     }
-    let vcov = fit.vcov(&vcov_spec, &cl, ssc).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vcov = fit
+        .vcov(&vcov_spec, &cl, ssc)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if trace {
         eprintln!("variance at {:.3} s", t0.elapsed().as_secs_f64());
     }
@@ -210,7 +224,12 @@ fn estimator_name(e: Estimator) -> &'static str {
     }
 }
 
-fn json_output(est: &Estimation, vcov: &balanza_gravity::Vcov, e: Estimator, f: &Formula) -> String {
+fn json_output(
+    est: &Estimation,
+    vcov: &balanza_gravity::Vcov,
+    e: Estimator,
+    f: &Formula,
+) -> String {
     let fit = &est.fit;
     let tests = vcov.tests(&fit.coefficients);
     let coefs: Vec<serde_json::Value> = fit
@@ -296,7 +315,11 @@ fn coefficient_table(
         "N = {}, {fit_stat}, {} iteration(s), {}",
         fit.nobs,
         fit.iterations,
-        if fit.converged { "converged" } else { "NOT CONVERGED" }
+        if fit.converged {
+            "converged"
+        } else {
+            "NOT CONVERGED"
+        }
     ));
     let d = &fit.dropped;
     t.note(format!(
@@ -326,7 +349,12 @@ fn write_fe(path: &Path, frame: &Frame, f: &Formula, est: &Estimation) -> anyhow
         let fe = &est.fit.fixed_effects[d];
         for (id, v) in fe.ids.iter().zip(&fe.values) {
             let label = labels.get(*id as usize).cloned().unwrap_or_default();
-            out.push_str(&format!("{},{},{v},{}\n", csv_field(&fe.name), csv_field(&label), v.exp()));
+            out.push_str(&format!(
+                "{},{},{v},{}\n",
+                csv_field(&fe.name),
+                csv_field(&label),
+                v.exp()
+            ));
         }
     }
     balanza_report::write_atomic(path, out.as_bytes())
@@ -407,7 +435,11 @@ fn parse_number(f: &[u8]) -> Option<f64> {
 }
 
 /// Splits one CSV record (no trailing newline) into fields, unquoting `"..."`.
-fn split_record<'a>(line: &'a [u8], buf: &'a mut Vec<Vec<u8>>, out: &mut Vec<std::ops::Range<usize>>) -> bool {
+fn split_record<'a>(
+    line: &'a [u8],
+    buf: &'a mut Vec<Vec<u8>>,
+    out: &mut Vec<std::ops::Range<usize>>,
+) -> bool {
     out.clear();
     if !line.contains(&b'"') {
         let mut start = 0;
@@ -455,7 +487,12 @@ fn split_record<'a>(line: &'a [u8], buf: &'a mut Vec<Vec<u8>>, out: &mut Vec<std
 }
 
 /// Parses the data lines of `text` (whole lines) into builders for the columns `idx`.
-fn parse_chunk(text: &[u8], idx: &[usize], ncols: usize, first_line: usize) -> anyhow::Result<Vec<Builder>> {
+fn parse_chunk(
+    text: &[u8],
+    idx: &[usize],
+    ncols: usize,
+    first_line: usize,
+) -> anyhow::Result<Vec<Builder>> {
     let mut b: Vec<Builder> = idx.iter().map(|_| Builder::Num(Vec::new())).collect();
     let mut ranges = Vec::with_capacity(ncols);
     let mut buf = Vec::new();
@@ -500,15 +537,23 @@ fn read_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
         .read_to_end(&mut data)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let hdr_end = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
-    let header_line = data[..hdr_end].strip_suffix(b"\r").unwrap_or(&data[..hdr_end]);
-    let header_line = header_line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(header_line);
+    let header_line = data[..hdr_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&data[..hdr_end]);
+    let header_line = header_line
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(header_line);
     let mut ranges = Vec::new();
     let mut buf = Vec::new();
     let quoted = split_record(header_line, &mut buf, &mut ranges);
     let names: Vec<String> = ranges
         .iter()
         .map(|r| {
-            let f = if quoted { &buf[r.start][..] } else { &header_line[r.clone()] };
+            let f = if quoted {
+                &buf[r.start][..]
+            } else {
+                &header_line[r.clone()]
+            };
             String::from_utf8_lossy(f).trim().to_string()
         })
         .collect();
@@ -523,12 +568,19 @@ fn read_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
             ),
         }
     }
-    let body = if hdr_end < data.len() { &data[hdr_end + 1..] } else { &data[0..0] };
+    let body = if hdr_end < data.len() {
+        &data[hdr_end + 1..]
+    } else {
+        &data[0..0]
+    };
     // Two threads over two halves split at a line boundary (both cores; no quoted newlines
     // are expected in data files of this kind — a quote-free file is required for the split).
     let split = if body.len() > (1 << 20) && !body.contains(&b'"') {
         let mid = body.len() / 2;
-        body[mid..].iter().position(|&c| c == b'\n').map(|p| mid + p + 1)
+        body[mid..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map(|p| mid + p + 1)
     } else {
         None
     };

@@ -104,7 +104,12 @@ impl<'a> Demeaner<'a> {
         let w = &self.w[..n];
         let runs = fe.runs[q];
         let others: Vec<usize> = (0..fe.q()).filter(|&r| r != q).collect();
-        let dim = |r: usize| (&a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]], &fe.ids[r][..n]);
+        let dim = |r: usize| {
+            (
+                &a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]],
+                &fe.ids[r][..n],
+            )
+        };
         // Specialised loops for the common cases: one or two other dimensions.
         // SAFETY (all `get_unchecked` below): `i < n` and every id slice and `w` have length
         // `n`; ids of dimension r are dense, `< fe.sizes[r]`, the length of its coefficient
@@ -184,11 +189,17 @@ impl<'a> Demeaner<'a> {
         }
         if q == 0 {
             out.copy_from_slice(v);
-            return DemeanInfo { sweeps: 0, converged: true };
+            return DemeanInfo {
+                sweeps: 0,
+                converged: true,
+            };
         }
         let b = self.group_sums(v);
         let mut acc = Vec::new();
-        let mut info = DemeanInfo { sweeps: 0, converged: true };
+        let mut info = DemeanInfo {
+            sweeps: 0,
+            converged: true,
+        };
         if q == 1 {
             self.update_dim(0, &b, a, &mut acc);
             info.sweeps = 1;

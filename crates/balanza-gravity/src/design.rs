@@ -92,7 +92,11 @@ fn column_codes(col: &Column, rows: &[usize], missing: &mut [bool]) -> (Vec<u32>
                 x.is_nan() || (x >= 0.0 && x.fract() == 0.0 && x <= (4 * rows.len() + 1024) as f64)
             });
             if small {
-                let max = rows.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).fold(0.0, f64::max) as usize;
+                let max = rows
+                    .iter()
+                    .map(|&r| v[r])
+                    .filter(|x| !x.is_nan())
+                    .fold(0.0, f64::max) as usize;
                 let codes = rows
                     .iter()
                     .enumerate()
@@ -190,12 +194,34 @@ pub fn estimate(
         .map(|d| group_ids(frame, d, &rows))
         .collect::<Result<_, _>>()?;
     // A missing fixed-effect value drops the row (counted as missing).
-    let complete: Vec<bool> = (0..rows.len()).map(|i| fes.iter().all(|f| f[i] != u32::MAX)).collect();
+    let complete: Vec<bool> = (0..rows.len())
+        .map(|i| fes.iter().all(|f| f[i] != u32::MAX))
+        .collect();
     let missing_fe = complete.iter().filter(|&&c| !c).count();
     let (rows, y, xs, fes) = if missing_fe > 0 {
-        let sub = |v: &Vec<f64>| -> Vec<f64> { v.iter().zip(&complete).filter(|(_, &c)| c).map(|(x, _)| *x).collect() };
-        let rows: Vec<usize> = rows.iter().zip(&complete).filter(|(_, &c)| c).map(|(r, _)| *r).collect();
-        let fes: Vec<Vec<u32>> = fes.iter().map(|f| f.iter().zip(&complete).filter(|(_, &c)| c).map(|(x, _)| *x).collect()).collect();
+        let sub = |v: &Vec<f64>| -> Vec<f64> {
+            v.iter()
+                .zip(&complete)
+                .filter(|(_, &c)| c)
+                .map(|(x, _)| *x)
+                .collect()
+        };
+        let rows: Vec<usize> = rows
+            .iter()
+            .zip(&complete)
+            .filter(|(_, &c)| c)
+            .map(|(r, _)| *r)
+            .collect();
+        let fes: Vec<Vec<u32>> = fes
+            .iter()
+            .map(|f| {
+                f.iter()
+                    .zip(&complete)
+                    .filter(|(_, &c)| c)
+                    .map(|(x, _)| *x)
+                    .collect()
+            })
+            .collect();
         (rows, sub(&y), xs.iter().map(sub).collect::<Vec<_>>(), fes)
     } else {
         (rows, y, xs, fes)
@@ -210,28 +236,36 @@ pub fn estimate(
             .term_names
             .iter()
             .zip(&xs)
-            .map(|(n, v)| Regressor { name: n.clone(), values: v })
+            .map(|(n, v)| Regressor {
+                name: n.clone(),
+                values: v,
+            })
             .collect(),
         fixed_effects: fe_names
             .iter()
             .zip(&fes)
-            .map(|(n, ids)| FixedEffect { name: n.clone(), ids })
+            .map(|(n, ids)| FixedEffect {
+                name: n.clone(),
+                ids,
+            })
             .collect(),
         offset: None,
     };
     let mut opts = opts.clone();
     opts.intercept = formula.intercept;
     let fit = match estimator {
-        Estimator::Ppml => {
-            fit_poisson(&input, &opts).map_err(|e| match e {
-                GravityError::BadDependent { count, first_row, value } => GravityError::BadDependent {
-                    count,
-                    first_row: rows[first_row - 1] + 1,
-                    value,
-                },
-                e => e,
-            })?
-        }
+        Estimator::Ppml => fit_poisson(&input, &opts).map_err(|e| match e {
+            GravityError::BadDependent {
+                count,
+                first_row,
+                value,
+            } => GravityError::BadDependent {
+                count,
+                first_row: rows[first_row - 1] + 1,
+                value,
+            },
+            e => e,
+        })?,
         Estimator::Ols => fit_ols(&input, &opts)?,
     };
     let mut fit = fit;
@@ -247,7 +281,12 @@ pub fn estimate(
 /// Text label of every level of `ids` (as returned by [`group_ids`] for the same `rows`):
 /// the column values joined by `^`. Index = level id.
 pub fn group_labels(frame: &Frame, cols: &[String], rows: &[usize], ids: &[u32]) -> Vec<String> {
-    let n_levels = ids.iter().filter(|&&g| g != u32::MAX).map(|&g| g as usize + 1).max().unwrap_or(0);
+    let n_levels = ids
+        .iter()
+        .filter(|&&g| g != u32::MAX)
+        .map(|&g| g as usize + 1)
+        .max()
+        .unwrap_or(0);
     let mut labels = vec![String::new(); n_levels];
     let mut done = vec![false; n_levels];
     for (k, &g) in ids.iter().enumerate() {

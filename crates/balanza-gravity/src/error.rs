@@ -6,13 +6,13 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum GravityError {
     /// A formula or filter that cannot be parsed; `pos` is the 0-based character offset.
-    #[error("{what} at character {pos}:\n  {text}\n  {caret}^ {msg}", caret = " ".repeat(*pos))]
+    #[error("{what} at character {col}:\n  {text}\n  {caret}^ {msg}", col = *pos + 1, caret = " ".repeat(*pos))]
     Parse {
         /// "formula" or "filter".
         what: &'static str,
         /// The text that was being parsed.
         text: String,
-        /// 0-based character position of the problem.
+        /// 0-based character position of the problem (shown 1-based).
         pos: usize,
         /// What was expected.
         msg: String,

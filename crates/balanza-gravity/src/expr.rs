@@ -53,7 +53,8 @@ pub(crate) fn tokenize(text: &str, what: &'static str) -> Result<Vec<Token>, Gra
             continue;
         }
         let start = i;
-        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
                 i += 1;
             }
@@ -70,16 +71,26 @@ pub(crate) fn tokenize(text: &str, what: &'static str) -> Result<Vec<Token>, Gra
                 }
             }
             let s: String = chars[start..i].iter().collect();
-            let v = s.parse::<f64>().map_err(|_| err(start, "malformed number"))?;
-            out.push(Token { tok: Tok::Num(v), pos: start });
+            let v = s
+                .parse::<f64>()
+                .map_err(|_| err(start, "malformed number"))?;
+            out.push(Token {
+                tok: Tok::Num(v),
+                pos: start,
+            });
             continue;
         }
         if c.is_alphabetic() || c == '_' || c == '.' {
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             let s: String = chars[start..i].iter().collect();
-            out.push(Token { tok: Tok::Ident(s), pos: start });
+            out.push(Token {
+                tok: Tok::Ident(s),
+                pos: start,
+            });
             continue;
         }
         if c == '\'' || c == '"' || c == '`' {
@@ -100,24 +111,37 @@ pub(crate) fn tokenize(text: &str, what: &'static str) -> Result<Vec<Token>, Gra
             continue;
         }
         let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-        let op2 = ["==", "!=", "<=", ">=", "&&", "||"].into_iter().find(|o| *o == two);
+        let op2 = ["==", "!=", "<=", ">=", "&&", "||"]
+            .into_iter()
+            .find(|o| *o == two);
         if let Some(o) = op2 {
-            out.push(Token { tok: Tok::Op(o), pos: start });
+            out.push(Token {
+                tok: Tok::Op(o),
+                pos: start,
+            });
             i += 2;
             continue;
         }
-        let op1 = ["+", "-", "*", "/", "^", "(", ")", ",", "<", ">", "=", "!", "~", "|"]
-            .into_iter()
-            .find(|o| o.starts_with(c));
+        let op1 = [
+            "+", "-", "*", "/", "^", "(", ")", ",", "<", ">", "=", "!", "~", "|",
+        ]
+        .into_iter()
+        .find(|o| o.starts_with(c));
         match op1 {
             Some(o) => {
-                out.push(Token { tok: Tok::Op(o), pos: start });
+                out.push(Token {
+                    tok: Tok::Op(o),
+                    pos: start,
+                });
                 i += 1;
             }
             None => return Err(err(start, &format!("unexpected character `{c}`"))),
         }
     }
-    out.push(Token { tok: Tok::End, pos: chars.len() });
+    out.push(Token {
+        tok: Tok::End,
+        pos: chars.len(),
+    });
     Ok(out)
 }
 
@@ -187,7 +211,14 @@ pub(crate) struct Parser<'t> {
 
 impl<'t> Parser<'t> {
     pub fn new(toks: &'t [Token], text: &'t str, what: &'static str) -> Self {
-        Parser { toks, i: 0, text, what, depth: 0, stop_at_plus: false }
+        Parser {
+            toks,
+            i: 0,
+            text,
+            what,
+            depth: 0,
+            stop_at_plus: false,
+        }
     }
 
     pub fn peek(&self) -> &Tok {
@@ -370,7 +401,9 @@ impl<'t> Parser<'t> {
                 Ok(e)
             }
             Tok::End => Err(self.err("unexpected end: expected a number, column or `(`")),
-            Tok::Op(o) => Err(self.err(&format!("unexpected `{o}`: expected a number, column or `(`"))),
+            Tok::Op(o) => Err(self.err(&format!(
+                "unexpected `{o}`: expected a number, column or `(`"
+            ))),
         }
     }
 }
@@ -406,7 +439,15 @@ fn eval_val<'a>(e: &Expr, f: &'a Frame) -> Result<Val<'a>, GravityError> {
         Expr::Not(a) => Val::Num(
             num(a, f)?
                 .into_iter()
-                .map(|v| if v.is_nan() { f64::NAN } else if v != 0.0 { 0.0 } else { 1.0 })
+                .map(|v| {
+                    if v.is_nan() {
+                        f64::NAN
+                    } else if v != 0.0 {
+                        0.0
+                    } else {
+                        1.0
+                    }
+                })
                 .collect(),
         ),
         Expr::Call(func, a) => {
@@ -456,7 +497,9 @@ fn eval_val<'a>(e: &Expr, f: &'a Frame) -> Result<Val<'a>, GravityError> {
                         ((p != 0.0) && (q != 0.0)) as u8 as f64
                     }
                 },
-                "or" => |p, q| ((p != 0.0 && !p.is_nan()) || (q != 0.0 && !q.is_nan())) as u8 as f64,
+                "or" => {
+                    |p, q| ((p != 0.0 && !p.is_nan()) || (q != 0.0 && !q.is_nan())) as u8 as f64
+                }
                 _ => unreachable!("operator {op}"),
             };
             Val::Num(x.into_iter().zip(y).map(|(p, q)| g(p, q)).collect())
@@ -485,11 +528,17 @@ fn compare(op: &str, a: Val, b: Val, n: usize) -> Result<Vec<f64>, GravityError>
             .map(|(p, q)| p.partial_cmp(q).map_or(0.0, |o| b01(test(o))))
             .collect(),
         (Val::Text(c, l), Val::Lit(s)) => {
-            let per: Vec<f64> = l.iter().map(|v| b01(test(v.as_str().cmp(s.as_str())))).collect();
+            let per: Vec<f64> = l
+                .iter()
+                .map(|v| b01(test(v.as_str().cmp(s.as_str()))))
+                .collect();
             c.iter().map(|&k| per[k as usize]).collect()
         }
         (Val::Lit(s), Val::Text(c, l)) => {
-            let per: Vec<f64> = l.iter().map(|v| b01(test(s.as_str().cmp(v.as_str())))).collect();
+            let per: Vec<f64> = l
+                .iter()
+                .map(|v| b01(test(s.as_str().cmp(v.as_str()))))
+                .collect();
             c.iter().map(|&k| per[k as usize]).collect()
         }
         (Val::Text(c1, l1), Val::Text(c2, l2)) => c1
@@ -508,7 +557,10 @@ fn compare(op: &str, a: Val, b: Val, n: usize) -> Result<Vec<f64>, GravityError>
         }
         (Val::Text(c, l), Val::Num(x)) | (Val::Num(x), Val::Text(c, l)) => {
             // Text that looks like numbers compares numerically.
-            let per: Vec<f64> = l.iter().map(|v| v.trim().parse().unwrap_or(f64::NAN)).collect();
+            let per: Vec<f64> = l
+                .iter()
+                .map(|v| v.trim().parse().unwrap_or(f64::NAN))
+                .collect();
             c.iter()
                 .zip(&x)
                 .map(|(&k, q)| per[k as usize].partial_cmp(q).map_or(0.0, |o| b01(test(o))))
@@ -529,11 +581,16 @@ pub(crate) fn num(e: &Expr, f: &Frame) -> Result<Vec<f64>, GravityError> {
                 cols.first().cloned().unwrap_or_default()
             )))
         }
-        Val::Lit(s) => Err(GravityError::Input(format!("the text '{s}' is not a number"))),
+        Val::Lit(s) => Err(GravityError::Input(format!(
+            "the text '{s}' is not a number"
+        ))),
     }
 }
 
 /// Evaluates a filter to a row mask (missing = false).
 pub(crate) fn eval_mask(e: &Expr, f: &Frame) -> Result<Vec<bool>, GravityError> {
-    Ok(num(e, f)?.into_iter().map(|v| v != 0.0 && !v.is_nan()).collect())
+    Ok(num(e, f)?
+        .into_iter()
+        .map(|v| v != 0.0 && !v.is_nan())
+        .collect())
 }

@@ -77,7 +77,13 @@ impl FeIndex {
                 2 * same > d.len()
             })
             .collect();
-        FeIndex { ids, sizes, offsets, levels, runs }
+        FeIndex {
+            ids,
+            sizes,
+            offsets,
+            levels,
+            runs,
+        }
     }
 
     /// Number of dimensions.

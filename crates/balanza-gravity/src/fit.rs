@@ -278,7 +278,9 @@ fn build_sample(
     let n = check_lengths(input)?;
     let y = input.y;
     if poisson {
-        let bad: Vec<usize> = (0..n).filter(|&i| !(y[i] >= 0.0 && y[i].is_finite())).collect();
+        let bad: Vec<usize> = (0..n)
+            .filter(|&i| !(y[i] >= 0.0 && y[i].is_finite()))
+            .collect();
         if let Some(&first) = bad.first() {
             return Err(GravityError::BadDependent {
                 count: bad.len(),
@@ -306,7 +308,14 @@ fn build_sample(
         xcols.insert(0, &ones);
     }
     let t0 = std::time::Instant::now();
-    drop_fe_loop(y, &dims, &mut rows, opts.drop_singletons, poisson, &mut dropped);
+    drop_fe_loop(
+        y,
+        &dims,
+        &mut rows,
+        opts.drop_singletons,
+        poisson,
+        &mut dropped,
+    );
     if trace() {
         eprintln!("fixed-effect drops in {:.3} s", t0.elapsed().as_secs_f64());
     }
@@ -316,7 +325,11 @@ fn build_sample(
         for _ in 0..20 {
             let sep = separation::relu(y, &xcols, &dims, &rows, opts);
             if trace() {
-                eprintln!("relu on {} rows: separated {:?}", rows.len(), &sep[..sep.len().min(20)]);
+                eprintln!(
+                    "relu on {} rows: separated {:?}",
+                    rows.len(),
+                    &sep[..sep.len().min(20)]
+                );
             }
             if sep.is_empty() {
                 break;
@@ -324,11 +337,21 @@ fn build_sample(
             dropped.separated_regressors += sep.len();
             let sep: std::collections::HashSet<usize> = sep.into_iter().collect();
             rows.retain(|r| !sep.contains(r));
-            drop_fe_loop(y, &dims, &mut rows, opts.drop_singletons, poisson, &mut dropped);
+            drop_fe_loop(
+                y,
+                &dims,
+                &mut rows,
+                opts.drop_singletons,
+                poisson,
+                &mut dropped,
+            );
         }
     }
     if trace() {
-        eprintln!("separation checks done at {:.3} s", t0.elapsed().as_secs_f64());
+        eprintln!(
+            "separation checks done at {:.3} s",
+            t0.elapsed().as_secs_f64()
+        );
     }
     if rows.is_empty() {
         return Err(GravityError::EmptySample(format!(
@@ -426,11 +449,15 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         ));
     }
     let off = |i: usize| s.offset.as_ref().map_or(0.0, |o| o[i]);
-        // Start as R's glm does for Poisson (mu = y + 0.1), made scale-free: 0.1 times the
+    // Start as R's glm does for Poisson (mu = y + 0.1), made scale-free: 0.1 times the
     // smallest positive outcome (floored at 1e-8 times the mean). Zeros start with a small
     // mean, which spares IRLS the slow geometric drift of near-separated observations that the
     // fixest start (y + mean(y)) / 2 shows (17 vs 8 iterations on the Guide's annual panel).
-    let ymin_pos = s.y.iter().cloned().filter(|&v| v > 0.0).fold(f64::INFINITY, f64::min);
+    let ymin_pos =
+        s.y.iter()
+            .cloned()
+            .filter(|&v| v > 0.0)
+            .fold(f64::INFINITY, f64::min);
     let c0 = (0.1 * ymin_pos).max(1e-8 * ymean);
     let mut mu: Vec<f64> = s.y.iter().map(|&y| y + c0).collect();
     let mut eta: Vec<f64> = (0..n).map(|i| mu[i].ln() - off(i)).collect();
@@ -444,11 +471,10 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     let mut converged = false;
     let mut iterations = 0;
     let mut inner_tol = 1e-4f64.max(opts.fe_tol);
-    let raw_norm: Vec<f64> = s
-        .x
-        .iter()
-        .map(|c| c.iter().zip(&mu).map(|(v, m)| v * v * m).sum())
-        .collect();
+    let raw_norm: Vec<f64> =
+        s.x.iter()
+            .map(|c| c.iter().zip(&mu).map(|(v, m)| v * v * m).sum())
+            .collect();
     let mut w: Vec<f64> = mu.clone();
     let mut z: Vec<f64> = vec![0.0; n];
     while iterations < opts.max_iter {
@@ -460,7 +486,11 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         let dm = Demeaner::new(&s.fe, &w);
         // Regressors are demeaned tightly in the first iteration so that collinearity with
         // the fixed effects is recognised; later iterations warm-start from there.
-        let xtol = if iterations == 1 { opts.fe_tol.max(1e-6) } else { inner_tol };
+        let xtol = if iterations == 1 {
+            opts.fe_tol.max(1e-6)
+        } else {
+            inner_tol
+        };
         {
             let mut vars: Vec<&[f64]> = vec![&z];
             let mut alphas = vec![std::mem::take(&mut alpha_z)];
@@ -511,7 +541,12 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
                     "dropped as collinear with the fixed effects or other regressors: {}",
                     gone.join(", ")
                 ));
-                active = active.iter().zip(&drop).filter(|(_, &d)| !d).map(|(&j, _)| j).collect();
+                active = active
+                    .iter()
+                    .zip(&drop)
+                    .filter(|(_, &d)| !d)
+                    .map(|(&j, _)| j)
+                    .collect();
                 iterations -= 1;
                 continue;
             }
@@ -538,7 +573,10 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             let eta_try: Vec<f64> = if step == 1.0 {
                 eta_new.clone()
             } else {
-                eta.iter().zip(&eta_new).map(|(o, nw)| o + step * (nw - o)).collect()
+                eta.iter()
+                    .zip(&eta_new)
+                    .map(|(o, nw)| o + step * (nw - o))
+                    .collect()
             };
             let mu_try: Vec<f64> = eta_try
                 .par_iter()
@@ -559,7 +597,9 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             step *= 0.5;
         };
         if halvings > 0 {
-            messages.push(format!("iteration {iterations}: step halved {halvings} time(s)"));
+            messages.push(format!(
+                "iteration {iterations}: step halved {halvings} time(s)"
+            ));
         }
         let crit = (dev_new - dev).abs() / (0.1 + dev_new.abs());
         if trace() {
@@ -600,7 +640,11 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     let fixed_effects = fe_estimates(&s.fe, &s.fe_names, &mut gamma);
     // Report mu consistent with the reported coefficients and fixed effects.
     let lin = linear_predictor(&s, &active, &beta, &gamma);
-    let mu_fin: Vec<f64> = lin.iter().enumerate().map(|(i, e)| (e + off(i)).exp()).collect();
+    let mu_fin: Vec<f64> = lin
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e + off(i)).exp())
+        .collect();
     let deviance = poisson_dev(&s.y, &mu_fin);
     let loglik = poisson_ll(&s.y, &mu_fin);
     // Null model: intercept (and offset) only.
@@ -631,9 +675,18 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     {
         let dm = Demeaner::new(&s.fe, &w);
         let vars: Vec<&[f64]> = active.iter().map(|&j| s.x[j].as_slice()).collect();
-        let mut alphas: Vec<Vec<f64>> = active.iter().map(|&j| std::mem::take(&mut alpha_x[j])).collect();
+        let mut alphas: Vec<Vec<f64>> = active
+            .iter()
+            .map(|&j| std::mem::take(&mut alpha_x[j]))
+            .collect();
         let mut outs: Vec<Vec<f64>> = active.iter().map(|&j| std::mem::take(&mut xt[j])).collect();
-        dm.demean_many(&vars, &mut alphas, &mut outs, opts.fe_tol, opts.fe_max_sweeps);
+        dm.demean_many(
+            &vars,
+            &mut alphas,
+            &mut outs,
+            opts.fe_tol,
+            opts.fe_max_sweeps,
+        );
         for (p, &j) in active.iter().enumerate() {
             xt[j] = std::mem::take(&mut outs[p]);
         }
@@ -681,7 +734,13 @@ pub fn fit_ols(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityErro
     vars.extend(s.x.iter().map(|c| c.as_slice()));
     let mut alphas = vec![Vec::new(); k + 1];
     let mut outs = vec![Vec::new(); k + 1];
-    let infos = dm.demean_many(&vars, &mut alphas, &mut outs, opts.fe_tol, opts.fe_max_sweeps);
+    let infos = dm.demean_many(
+        &vars,
+        &mut alphas,
+        &mut outs,
+        opts.fe_tol,
+        opts.fe_max_sweeps,
+    );
     if infos.iter().any(|i| !i.converged) {
         messages.push("demeaning did not reach its tolerance; results may be imprecise".into());
     }
@@ -691,7 +750,10 @@ pub fn fit_ols(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityErro
     let drop = linalg::collinear(&a, k, &raw, opts.collin_tol);
     let active: Vec<usize> = (0..k).filter(|&j| !drop[j]).collect();
     if active.len() < k {
-        let gone: Vec<String> = (0..k).filter(|&j| drop[j]).map(|j| s.names[j].clone()).collect();
+        let gone: Vec<String> = (0..k)
+            .filter(|&j| drop[j])
+            .map(|j| s.names[j].clone())
+            .collect();
         messages.push(format!(
             "dropped as collinear with the fixed effects or other regressors: {}",
             gone.join(", ")
@@ -730,13 +792,18 @@ pub fn fit_ols(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityErro
         kept[r] = true;
         fitted[r] = s.y[p] - resid[p];
     }
-    let xt_active: Vec<Vec<f64>> =
-        active.iter().map(|&j| std::mem::take(&mut outs[j + 1])).collect();
+    let xt_active: Vec<Vec<f64>> = active
+        .iter()
+        .map(|&j| std::mem::take(&mut outs[j + 1]))
+        .collect();
     Ok(Fit {
         family: Family::Ols,
         names: active.iter().map(|&j| s.names[j].clone()).collect(),
         coefficients: beta,
-        collinear: (0..k).filter(|&j| drop[j]).map(|j| s.names[j].clone()).collect(),
+        collinear: (0..k)
+            .filter(|&j| drop[j])
+            .map(|j| s.names[j].clone())
+            .collect(),
         nobs: n,
         kept,
         fitted,

@@ -35,7 +35,11 @@ impl Formula {
         let toks = tokenize(text, "formula")?;
         let chars: Vec<char> = text.chars().collect();
         let slice = |a: usize, b: usize| -> String {
-            chars[a..b.min(chars.len())].iter().collect::<String>().trim().to_string()
+            chars[a..b.min(chars.len())]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
         };
         let mut p = Parser::new(&toks, text, "formula");
         if matches!(p.peek(), Tok::Op("~")) {
@@ -165,7 +169,10 @@ pub struct Filter {
 impl Filter {
     /// Parses a filter; errors point at the offending character.
     pub fn parse(text: &str) -> Result<Filter, GravityError> {
-        Ok(Filter { text: text.to_string(), expr: crate::expr::parse_filter(text)? })
+        Ok(Filter {
+            text: text.to_string(),
+            expr: crate::expr::parse_filter(text)?,
+        })
     }
 
     /// Every column the filter refers to.

@@ -63,7 +63,11 @@ pub struct Frame {
 impl Frame {
     /// An empty frame with `n` rows.
     pub fn new(n: usize) -> Frame {
-        Frame { names: Vec::new(), cols: Vec::new(), n }
+        Frame {
+            names: Vec::new(),
+            cols: Vec::new(),
+            n,
+        }
     }
 
     /// Adds (or replaces) a column; its length must be the frame's.

@@ -83,7 +83,11 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
         .iter()
         .map(|c| {
             let ss: f64 = rows.iter().map(|&r| c[r] * c[r]).sum();
-            if ss > 0.0 { (n as f64 / ss).sqrt() } else { 0.0 }
+            if ss > 0.0 {
+                (n as f64 / ss).sqrt()
+            } else {
+                0.0
+            }
         })
         .collect();
     // Row i of A: regressors, then one dummy per fixed-effect level.
@@ -119,9 +123,13 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
         }
     }
     let basis: Vec<Vec<f64>> = if n_interior == 0 {
-        (0..p).map(|j| (0..p).map(|i| if i == j { 1.0 } else { 0.0 }).collect()).collect()
+        (0..p)
+            .map(|j| (0..p).map(|i| if i == j { 1.0 } else { 0.0 }).collect())
+            .collect()
     } else {
-        let Some((s, v)) = sym_svd(&gi, p) else { return Vec::new() };
+        let Some((s, v)) = sym_svd(&gi, p) else {
+            return Vec::new();
+        };
         let smax = s.iter().cloned().fold(0.0, f64::max);
         (0..p)
             .filter(|&j| s[j] <= 1e-10 * smax)
@@ -138,7 +146,10 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
         .iter()
         .map(|&i| {
             let ar = &a[i * p..(i + 1) * p];
-            basis.iter().map(|nb| ar.iter().zip(nb).map(|(x, y)| x * y).sum()).collect()
+            basis
+                .iter()
+                .map(|nb| ar.iter().zip(nb).map(|(x, y)| x * y).sum())
+                .collect()
         })
         .collect();
     let mut h = vec![0.0; r * r];
@@ -149,7 +160,9 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
             }
         }
     }
-    let Some((s, v)) = sym_svd(&h, r) else { return Vec::new() };
+    let Some((s, v)) = sym_svd(&h, r) else {
+        return Vec::new();
+    };
     // Pseudo-inverse of H = V diag(1/s) V' on the numerically non-null part. The threshold is
     // relative to the scale of A (not of H): when every boundary row is forced to zero, H is
     // pure rounding noise and must count as zero.
@@ -157,7 +170,9 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
     let keep: Vec<usize> = (0..r).filter(|&j| s[j] > 1e-9 * scale).collect();
     let mut u: Vec<f64> = vec![1.0; bidx.len()];
     for _ in 0..MAX_ITER * 10 {
-        let rhs: Vec<f64> = (0..r).map(|c| m.iter().zip(&u).map(|(mr, ui)| mr[c] * ui).sum()).collect();
+        let rhs: Vec<f64> = (0..r)
+            .map(|c| m.iter().zip(&u).map(|(mr, ui)| mr[c] * ui).sum())
+            .collect();
         let mut coef = vec![0.0; r];
         for &j in &keep {
             let proj: f64 = (0..r).map(|i| v[i * r + j] * rhs[i]).sum::<f64>() / s[j];
@@ -165,7 +180,10 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
                 coef[i] += v[i * r + j] * proj;
             }
         }
-        let mut z: Vec<f64> = m.iter().map(|mr| mr.iter().zip(&coef).map(|(x, c)| x * c).sum()).collect();
+        let mut z: Vec<f64> = m
+            .iter()
+            .map(|mr| mr.iter().zip(&coef).map(|(x, c)| x * c).sum())
+            .collect();
         for zi in z.iter_mut() {
             if *zi >= -0.1 * DELTA && *zi <= DELTA {
                 *zi = 0.0;

@@ -193,7 +193,10 @@ impl Fit {
                 let mut nested_levels = 0;
                 let mut nested_dims = 0;
                 for d in 0..q {
-                    if ids.iter().any(|cid| is_nested(&self.fe.ids[d], self.fe.sizes[d], cid)) {
+                    if ids
+                        .iter()
+                        .any(|cid| is_nested(&self.fe.ids[d], self.fe.sizes[d], cid))
+                    {
                         nested_levels += self.fe.sizes[d];
                         nested_dims += 1;
                     }
@@ -205,7 +208,10 @@ impl Fit {
                 desc = format!(
                     "clustered by {} ({})",
                     names.join(" & "),
-                    g.iter().map(|x| format!("{x} clusters")).collect::<Vec<_>>().join(", ")
+                    g.iter()
+                        .map(|x| format!("{x} clusters"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
         }
@@ -224,7 +230,12 @@ impl Fit {
         v.iter_mut().for_each(|x| *x *= factor);
         let df = if ssc == Ssc::Ppmlhdfe { None } else { df };
         let std_errors = (0..k).map(|j| v[j * k + j].max(0.0).sqrt()).collect();
-        Ok(Vcov { matrix: v, std_errors, df, description: desc })
+        Ok(Vcov {
+            matrix: v,
+            std_errors,
+            df,
+            description: desc,
+        })
     }
 }
 

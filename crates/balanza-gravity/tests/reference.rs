@@ -81,7 +81,13 @@ fn frame_of(t: &common::Table) -> Frame {
     for (name, vals) in &t.cols {
         let nums: Option<Vec<f64>> = vals
             .iter()
-            .map(|s| if s.is_empty() { Some(f64::NAN) } else { s.parse().ok() })
+            .map(|s| {
+                if s.is_empty() {
+                    Some(f64::NAN)
+                } else {
+                    s.parse().ok()
+                }
+            })
             .collect();
         let col = match nums {
             Some(v) => Column::Num(v),
@@ -131,15 +137,32 @@ fn agtpa() -> Option<Frame> {
     let col = |g: &dyn Fn(usize) -> f64| Column::Num((0..t.n).map(g).collect());
     f.push("log_y", col(&|i| y[&key(&exp, i)].ln())).unwrap();
     f.push("log_e", col(&|i| e[&key(&imp, i)].ln())).unwrap();
-    f.push("log_remoteness_exp", col(&|i| rx[&key(&exp, i)].ln())).unwrap();
-    f.push("log_remoteness_imp", col(&|i| ri[&key(&imp, i)].ln())).unwrap();
+    f.push("log_remoteness_exp", col(&|i| rx[&key(&exp, i)].ln()))
+        .unwrap();
+    f.push("log_remoteness_imp", col(&|i| ri[&key(&imp, i)].ln()))
+        .unwrap();
     let pair_id = num(&f, "pair_id");
-    f.push("pair", col(&|i| if exp[i] == imp[i] { -1.0 } else { pair_id[i] })).unwrap();
-    f.push("intl", col(&|i| (exp[i] != imp[i]) as u8 as f64)).unwrap();
+    f.push(
+        "pair",
+        col(&|i| if exp[i] == imp[i] { -1.0 } else { pair_id[i] }),
+    )
+    .unwrap();
+    f.push("intl", col(&|i| (exp[i] != imp[i]) as u8 as f64))
+        .unwrap();
     f.push("log_dist", col(&|i| dist[i].ln())).unwrap();
     for yr in (1986..=2006).step_by(4) {
         let name = format!("log_dist_{yr}");
-        f.push(&name, col(&|i| if year[i] as i64 == yr { dist[i].ln() } else { 0.0 })).unwrap();
+        f.push(
+            &name,
+            col(&|i| {
+                if year[i] as i64 == yr {
+                    dist[i].ln()
+                } else {
+                    0.0
+                }
+            }),
+        )
+        .unwrap();
     }
     Some(f)
 }
@@ -156,16 +179,30 @@ struct Case {
 
 const YEARS: &str = "year in (1986, 1990, 1994, 1998, 2002, 2006)";
 
-fn check(frame: &Frame, c: &Case, py: &HashMap<String, Py>, pubd: &HashMap<String, (usize, Vec<(String, String, String)>)>) -> Vec<String> {
+fn check(
+    frame: &Frame,
+    c: &Case,
+    py: &HashMap<String, Py>,
+    pubd: &HashMap<String, (usize, Vec<(String, String, String)>)>,
+) -> Vec<String> {
     let mut errs = Vec::new();
     let formula = Formula::parse(c.formula).unwrap();
     let filter = c.filter.map(|f| Filter::parse(f).unwrap());
-    let est = estimate(frame, &formula, filter.as_ref(), c.estimator, &FitOptions::default())
-        .unwrap_or_else(|e| panic!("{}: {e}", c.id));
+    let est = estimate(
+        frame,
+        &formula,
+        filter.as_ref(),
+        c.estimator,
+        &FitOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", c.id));
     let fit = &est.fit;
     assert!(fit.converged, "{} did not converge", c.id);
     let clusters: Vec<Vec<u32>> = match &c.vcov {
-        VcovKind::Cluster(v) => v.iter().map(|n| group_ids(frame, std::slice::from_ref(n), &est.rows).unwrap()).collect(),
+        VcovKind::Cluster(v) => v
+            .iter()
+            .map(|n| group_ids(frame, std::slice::from_ref(n), &est.rows).unwrap())
+            .collect(),
         _ => Vec::new(),
     };
     let cl: Vec<&[u32]> = clusters.iter().map(|v| v.as_slice()).collect();
@@ -174,7 +211,10 @@ fn check(frame: &Frame, c: &Case, py: &HashMap<String, Py>, pubd: &HashMap<Strin
     let p = &py[c.id];
     let (n_pub, rows) = &pubd[c.id];
     if fit.nobs != p.n || fit.nobs != *n_pub {
-        errs.push(format!("{}: N {} (pyfixest {}, published {n_pub})", c.id, fit.nobs, p.n));
+        errs.push(format!(
+            "{}: N {} (pyfixest {}, published {n_pub})",
+            c.id, fit.nobs, p.n
+        ));
     }
     for (j, name) in fit.names.iter().enumerate() {
         let (b, s_fx, s_g) = p.coefs[name];
@@ -184,12 +224,22 @@ fn check(frame: &Frame, c: &Case, py: &HashMap<String, Py>, pubd: &HashMap<Strin
             errs.push(format!("{} {name}: coef {ours} vs pyfixest {b}", c.id));
         }
         if rel(v_fx.std_errors[j], s_fx) > 1e-4 {
-            errs.push(format!("{} {name}: fixest-ssc SE {} vs pyfixest {s_fx}", c.id, v_fx.std_errors[j]));
+            errs.push(format!(
+                "{} {name}: fixest-ssc SE {} vs pyfixest {s_fx}",
+                c.id, v_fx.std_errors[j]
+            ));
         }
         // The G/(G-1)-only rule: pyfixest has no n/(n-1) for robust, so compare before it.
-        let g_adj = if c.vcov == VcovKind::Hetero { (fit.nobs as f64 / (fit.nobs as f64 - 1.0)).sqrt() } else { 1.0 };
+        let g_adj = if c.vcov == VcovKind::Hetero {
+            (fit.nobs as f64 / (fit.nobs as f64 - 1.0)).sqrt()
+        } else {
+            1.0
+        };
         if rel(v_g.std_errors[j] / g_adj, s_g) > 1e-4 {
-            errs.push(format!("{} {name}: G-only SE {} vs pyfixest {s_g}", c.id, v_g.std_errors[j]));
+            errs.push(format!(
+                "{} {name}: G-only SE {} vs pyfixest {s_g}",
+                c.id, v_g.std_errors[j]
+            ));
         }
         eprintln!(
             "{:<40} {:<18} coef rel.err {:.1e}  SE rel.err fixest {:.1e} G-only {:.1e}",
@@ -218,14 +268,21 @@ fn check(frame: &Frame, c: &Case, py: &HashMap<String, Py>, pubd: &HashMap<Strin
         };
         let e_pub: f64 = est_s.parse().unwrap();
         if (fit.coefficients[j] - e_pub).abs() > half_ulp(est_s) {
-            errs.push(format!("{} {var}: {} vs published {est_s}", c.id, fit.coefficients[j]));
+            errs.push(format!(
+                "{} {var}: {} vs published {est_s}",
+                c.id, fit.coefficients[j]
+            ));
         }
         let se = match c.published_ssc {
             Ssc::Fixest => v_fx.std_errors[j],
             Ssc::Ppmlhdfe => v_g.std_errors[j],
         };
         let se_pub: f64 = se_s.parse().unwrap();
-        let tol = if c.id == "fixest_trade_pois_nofe" { 1e-4 * se_pub } else { half_ulp(se_s) };
+        let tol = if c.id == "fixest_trade_pois_nofe" {
+            1e-4 * se_pub
+        } else {
+            half_ulp(se_s)
+        };
         if (se - se_pub).abs() > tol {
             errs.push(format!("{} {var}: SE {se} vs published {se_s}", c.id));
         }
@@ -239,7 +296,9 @@ fn cluster(v: &[&str]) -> VcovKind {
 
 #[test]
 fn advanced_guide_rows() {
-    let (Some(frame), Some(pubd)) = (agtpa(), published()) else { return };
+    let (Some(frame), Some(pubd)) = (agtpa(), published()) else {
+        return;
+    };
     let py = pyfixest();
     let intl = format!("{YEARS} and exporter != importer");
     let intl: &'static str = Box::leak(intl.into_boxed_str());
@@ -257,7 +316,10 @@ fn advanced_guide_rows() {
         Case { id: "agtpa_ch1_app3_m4_ppml_pairfe", formula: "trade ~ rta | exporter^year + importer^year + pair", filter: Some(all), estimator: pp, vcov: cluster(&["pair_id"]), published_ssc: g },
         Case { id: "agtpa_ch1_app3_m5_ppml_lead", formula: "trade ~ rta + rta_lead4 | exporter^year + importer^year + pair", filter: Some(all), estimator: pp, vcov: cluster(&["pair_id"]), published_ssc: g },
     ];
-    let errs: Vec<String> = cases.iter().flat_map(|c| check(&frame, c, &py, &pubd)).collect();
+    let errs: Vec<String> = cases
+        .iter()
+        .flat_map(|c| check(&frame, c, &py, &pubd))
+        .collect();
     assert!(errs.is_empty(), "{}", errs.join("\n"));
 }
 
@@ -275,15 +337,76 @@ fn trade_without_borders_and_fixest_vignette_rows() {
     let fx = Ssc::Fixest;
     let od = || cluster(&["Origin", "Destination"]);
     let fe4 = "Euros ~ log(dist_km) | Origin + Destination + Product + Year";
-    let mut errs = check(&twb, &Case { id: "agtpa_ch2_app1_trade_without_borders", formula: "trade ~ ln_dist + cntg + intl_brdr | exporter + importer", filter: None, estimator: Estimator::Ppml, vcov: VcovKind::Hetero, published_ssc: Ssc::Ppmlhdfe }, &py, &pubd);
+    let mut errs = check(
+        &twb,
+        &Case {
+            id: "agtpa_ch2_app1_trade_without_borders",
+            formula: "trade ~ ln_dist + cntg + intl_brdr | exporter + importer",
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: VcovKind::Hetero,
+            published_ssc: Ssc::Ppmlhdfe,
+        },
+        &py,
+        &pubd,
+    );
     let cases = [
-        Case { id: "fixest_trade_pois_4fe", formula: fe4, filter: None, estimator: Estimator::Ppml, vcov: cluster(&["Origin"]), published_ssc: fx },
-        Case { id: "fixest_trade_pois_4fe_twoway", formula: fe4, filter: None, estimator: Estimator::Ppml, vcov: od(), published_ssc: fx },
-        Case { id: "fixest_trade_pois_4fe_product", formula: fe4, filter: None, estimator: Estimator::Ppml, vcov: cluster(&["Product"]), published_ssc: fx },
-        Case { id: "fixest_trade_pois_nofe", formula: "Euros ~ log(dist_km)", filter: None, estimator: Estimator::Ppml, vcov: od(), published_ssc: fx },
-        Case { id: "fixest_trade_ols_4fe", formula: "log(Euros) ~ log(dist_km) | Origin + Destination + Product + Year", filter: None, estimator: Estimator::Ols, vcov: od(), published_ssc: fx },
-        Case { id: "fixest_trade_pois_year_dest", formula: "Euros ~ log(dist_km) | Year + Destination", filter: None, estimator: Estimator::Ppml, vcov: od(), published_ssc: fx },
-        Case { id: "fixest_trade_pois_year_dest_origin", formula: "Euros ~ log(dist_km) | Year + Destination + Origin", filter: None, estimator: Estimator::Ppml, vcov: od(), published_ssc: fx },
+        Case {
+            id: "fixest_trade_pois_4fe",
+            formula: fe4,
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: cluster(&["Origin"]),
+            published_ssc: fx,
+        },
+        Case {
+            id: "fixest_trade_pois_4fe_twoway",
+            formula: fe4,
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: od(),
+            published_ssc: fx,
+        },
+        Case {
+            id: "fixest_trade_pois_4fe_product",
+            formula: fe4,
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: cluster(&["Product"]),
+            published_ssc: fx,
+        },
+        Case {
+            id: "fixest_trade_pois_nofe",
+            formula: "Euros ~ log(dist_km)",
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: od(),
+            published_ssc: fx,
+        },
+        Case {
+            id: "fixest_trade_ols_4fe",
+            formula: "log(Euros) ~ log(dist_km) | Origin + Destination + Product + Year",
+            filter: None,
+            estimator: Estimator::Ols,
+            vcov: od(),
+            published_ssc: fx,
+        },
+        Case {
+            id: "fixest_trade_pois_year_dest",
+            formula: "Euros ~ log(dist_km) | Year + Destination",
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: od(),
+            published_ssc: fx,
+        },
+        Case {
+            id: "fixest_trade_pois_year_dest_origin",
+            formula: "Euros ~ log(dist_km) | Year + Destination + Origin",
+            filter: None,
+            estimator: Estimator::Ppml,
+            vcov: od(),
+            published_ssc: fx,
+        },
     ];
     errs.extend(cases.iter().flat_map(|c| check(&eu, c, &py, &pubd)));
     assert!(errs.is_empty(), "{}", errs.join("\n"));

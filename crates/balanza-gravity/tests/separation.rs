@@ -22,17 +22,26 @@ fn check(case: &str) -> Result<(), String> {
         regressors: xnames
             .iter()
             .zip(&xs)
-            .map(|(n, v)| Regressor { name: n.to_string(), values: v })
+            .map(|(n, v)| Regressor {
+                name: n.to_string(),
+                values: v,
+            })
             .collect(),
         fixed_effects: idnames
             .iter()
             .zip(&ids)
-            .map(|(n, v)| FixedEffect { name: n.to_string(), ids: v })
+            .map(|(n, v)| FixedEffect {
+                name: n.to_string(),
+                ids: v,
+            })
             .collect(),
         offset: None,
     };
     // ppmlhdfe's truth keeps singletons (its separation test switches singleton removal off).
-    let opts = FitOptions { drop_singletons: false, ..FitOptions::default() };
+    let opts = FitOptions {
+        drop_singletons: false,
+        ..FitOptions::default()
+    };
     let fit = fit_poisson(&input, &opts).map_err(|e| format!("{case}: {e}"))?;
     let wrong: Vec<usize> = (0..y.len()).filter(|&i| fit.kept[i] == truth[i]).collect();
     if !wrong.is_empty() {

@@ -35,10 +35,20 @@ impl Table {
             .cols
             .iter()
             .map(|(k, v)| {
-                (k.clone(), v.iter().zip(keep).filter(|(_, &k)| k).map(|(s, _)| s.clone()).collect())
+                (
+                    k.clone(),
+                    v.iter()
+                        .zip(keep)
+                        .filter(|(_, &k)| k)
+                        .map(|(s, _)| s.clone())
+                        .collect(),
+                )
             })
             .collect();
-        Table { cols, n: keep.iter().filter(|&&k| k).count() }
+        Table {
+            cols,
+            n: keep.iter().filter(|&&k| k).count(),
+        }
     }
 }
 
@@ -46,10 +56,15 @@ impl Table {
 pub fn read(rel: &str) -> Option<Table> {
     let path = balanza_data::testdata::shared_file(rel)?;
     let mut raw = Vec::new();
-    std::fs::File::open(&path).expect("open").read_to_end(&mut raw).unwrap();
+    std::fs::File::open(&path)
+        .expect("open")
+        .read_to_end(&mut raw)
+        .unwrap();
     if rel.ends_with(".gz") {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
         raw = out;
     }
     let mut rdr = csv::Reader::from_reader(&raw[..]);
@@ -63,5 +78,8 @@ pub fn read(rel: &str) -> Option<Table> {
         }
         n += 1;
     }
-    Some(Table { cols: headers.into_iter().zip(cols).collect(), n })
+    Some(Table {
+        cols: headers.into_iter().zip(cols).collect(),
+        n,
+    })
 }
