@@ -413,4 +413,38 @@ mod tests {
         assert!((c.local[(0, 0)] - 0.7 * 40.0 / 0.9).abs() < 1e-12);
         assert!(c.local[(0, 0)] < c.domestic[(0, 0)]);
     }
+
+    #[test]
+    fn solves_agree_with_the_explicit_inverse() {
+        let sys = toy();
+        let an = Analysis::new(&sys).unwrap();
+        let l = an.l().unwrap().clone();
+        let e = [3.0, -1.0];
+        let c = an.content(0, &e);
+        let s = an.coefficients(0);
+        for p in 0..2 {
+            let le = l[(p, 0)] * e[0] + l[(p, 1)] * e[1];
+            assert!((c.by_industry[p] - s[p] * le).abs() < 1e-12);
+        }
+        let om = an.output_multipliers();
+        assert!((om[1] - (l[(0, 1)] + l[(1, 1)])).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unproductive_table_is_reported() {
+        // r1 buys 150 of its own output per 100 produced: column sum of A is 1.5 + 0.05 > 1.
+        let mut sys = toy();
+        sys.z[(0, 0)] = 150.0;
+        let an = Analysis::new(&sys).unwrap();
+        assert!(
+            an.notes.iter().any(|n| n.contains("sum to 1 or more")),
+            "{:?}",
+            an.notes
+        );
+        assert!(
+            an.notes.iter().any(|n| n.contains("negative entries")),
+            "{:?}",
+            an.notes
+        );
+    }
 }
