@@ -426,3 +426,25 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     print!("{}", t.to_text());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo step writes its synthetic world and scenario and solves them.
+    #[test]
+    fn demo_step_runs_on_the_synthetic_world() {
+        let dir = std::env::temp_dir().join(format!("balanza-ge-demo-{}", std::process::id()));
+        let ctx = crate::cmd::demo::DemoContext {
+            dir: dir.clone(),
+            dataset: dir.join("unused.parquet"),
+            reporter: "CHN".into(),
+            seed: 7,
+        };
+        demo_step(&ctx).unwrap();
+        let world = std::fs::read_to_string(dir.join("ge_synthetic_world.csv")).unwrap();
+        assert_eq!(world.lines().count(), 20 * 20 + 1);
+        assert!(dir.join("ge_scenario.toml").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -110,13 +110,20 @@ pub fn solve(
         // Fitted row sums equal the data's row sums (exporter first-order conditions).
         y_s.copy_from_slice(&rows);
         e_s = closure.expenditure(&y_s, y0, e0);
-        if let Some(j) = e_s.iter().position(|v| v.is_nan() || *v <= 0.0) {
-            return Err(GeError::Input(format!(
-                "full endowment GE: expenditure of country #{j} became {} under the {} closure \
-                 (its fixed deficit exceeds its new output); try --closure phi",
-                e_s[j],
-                closure.name()
-            )));
+        // Output or expenditure leaving the positive range means the iteration is running
+        // away (or, with fixed deficits, that a deficit exceeds a country's output).
+        if e_s.iter().chain(&y_s).any(|v| !v.is_finite() || *v <= 0.0) {
+            history.push(f64::INFINITY);
+            return Err(GeError::NotConverged {
+                what: format!(
+                    "full endowment GE (GEPPML): at iteration {s} an output or expenditure ({} \
+                     closure) left the positive range, so the iteration is diverging; exact hat \
+                     algebra (--method hat) solves the same model robustly. GEPPML",
+                    closure.name()
+                ),
+                iterations: s,
+                history: tail(&history),
+            });
         }
         let e_r = e_s[r];
         let mut new_pc = vec![0.0; n];

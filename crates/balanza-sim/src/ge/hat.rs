@@ -88,6 +88,7 @@ pub fn solve(
     reference: usize,
     tol: f64,
     max_iter: usize,
+    countries: &[String],
 ) -> Result<HatOutcome, GeError> {
     let n = y0.len();
     let one_s = 1.0 - sigma;
@@ -109,6 +110,7 @@ pub fn solve(
     // Bounded by max_iter; each iteration is two passes over the n×n shares.
     for it in 1..=max_iter {
         let eval = evaluate(
+            countries,
             &m,
             &x,
             y0,
@@ -184,6 +186,7 @@ pub fn solve(
 /// φ closure, the factor that makes world expenditure equal world output.
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
+    countries: &[String],
     m: &[f64],
     x: &[f64],
     y0: &[f64],
@@ -218,8 +221,9 @@ fn evaluate(
     };
     if let Some(j) = e_new.iter().position(|v| v.is_nan() || *v <= 0.0) {
         return Err(GeError::Input(format!(
-            "exact hat algebra: expenditure of country #{j} became {} under the {} closure (its \
-             fixed deficit exceeds its new output); try --closure phi or purge",
+            "exact hat algebra: expenditure of {} became {} under the {} closure (its fixed \
+             deficit exceeds its new output); try --closure phi or purge",
+            countries.get(j).map_or("?", String::as_str),
             e_new[j],
             closure.name()
         )));

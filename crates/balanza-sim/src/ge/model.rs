@@ -465,6 +465,7 @@ pub fn solve(
             r,
             opts.tol,
             opts.max_iter,
+            &world.countries,
         )
         .map_err(|err| tag(err, "purge (balanced world)"))?;
         diagnostics.push(Diagnostic {
@@ -549,6 +550,7 @@ pub fn solve(
         r,
         opts.tol,
         opts.max_iter,
+        &world.countries,
     )
     .map_err(|err| tag(err, "full endowment"))?;
     if let Some(why) = geppml_failure {
