@@ -22,7 +22,10 @@ pub fn load_rates(path: &Path, code: &str) -> Result<HashMap<i32, f64>, DataErro
             .ok_or_else(|| {
                 DataError::format(
                     path,
-                    format!("no column {}: expected year,currency,per_usd", names.join(" or ")),
+                    format!(
+                        "no column {}: expected year,currency,per_usd",
+                        names.join(" or ")
+                    ),
                 )
             })
     };
@@ -36,7 +39,12 @@ pub fn load_rates(path: &Path, code: &str) -> Result<HashMap<i32, f64>, DataErro
     for (i, rec) in rdr.records().enumerate() {
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| DataError::format(path, format!("line {line}: {e}")))?;
-        if rec.get(cc).map(|c| c.trim().to_ascii_uppercase()).as_deref() != Some(code.as_str()) {
+        if rec
+            .get(cc)
+            .map(|c| c.trim().to_ascii_uppercase())
+            .as_deref()
+            != Some(code.as_str())
+        {
             continue;
         }
         let err = |c: usize, expected: &str| DataError::Row {
@@ -64,7 +72,10 @@ pub fn load_rates(path: &Path, code: &str) -> Result<HashMap<i32, f64>, DataErro
         out.insert(year, rate);
     }
     if out.is_empty() {
-        return Err(DataError::format(path, format!("no rates for currency {code}")));
+        return Err(DataError::format(
+            path,
+            format!("no rates for currency {code}"),
+        ));
     }
     Ok(out)
 }
@@ -78,13 +89,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("balanza-rates-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("r.csv");
-        std::fs::write(&p, "year,currency,per_usd\n2019,CNY,6.91\n2020,cny,6.90\n2020,EUR,0.88\n").unwrap();
+        std::fs::write(
+            &p,
+            "year,currency,per_usd\n2019,CNY,6.91\n2020,cny,6.90\n2020,EUR,0.88\n",
+        )
+        .unwrap();
         let r = load_rates(&p, "CNY").unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r[&2020], 6.90);
         assert!(load_rates(&p, "JPY").is_err());
         std::fs::write(&p, "year,currency,per_usd\n2019,CNY,-1\n").unwrap();
-        assert!(load_rates(&p, "CNY").unwrap_err().to_string().contains(":2: column 3"));
+        assert!(load_rates(&p, "CNY")
+            .unwrap_err()
+            .to_string()
+            .contains(":2: column 3"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
