@@ -149,6 +149,7 @@ fn router(app: Arc<App>) -> Router {
 // ---- parameters ---------------------------------------------------------------------------
 
 /// A rejected request: status and message, sent as `{"error": message}`.
+#[derive(Debug)]
 struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {

@@ -288,10 +288,14 @@ fn legend(out: &mut String, names: &[String], colors: &[&str], x0: f64, y: f64) 
 
 fn note_line(out: &mut String, note: &Option<String>, y: f64) {
     if let Some(n) = note {
+        // One line that fits the width; the whole note is in the tooltip.
+        let fit = ((WIDTH - 24.0) / (11.0 * 0.58)) as usize;
         let _ = write!(
             out,
-            "<text class=\"chart-note\" x=\"12\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555\">{}</text>",
-            escape(n)
+            "<text class=\"chart-note\" x=\"12\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555\">\
+             <title>{}</title>{}</text>",
+            escape(n),
+            escape(&clip(n, fit))
         );
     }
 }
