@@ -697,6 +697,12 @@ mod tests {
         assert!(sys.notes.iter().all(|n| !n.contains("does not balance")));
         let an = Analysis::new(&sys).unwrap();
         assert!(an.notes.is_empty(), "{:?}", an.notes);
+        // No imports or taxes in this economy, so value added closes every column and the
+        // value added embodied in exports is the exports themselves (v' L = 1').
+        let e = sys.exports().unwrap();
+        let va = sys.find_satellites("value_added");
+        let content = an.content(va[0], &e).total;
+        assert!((content - e.iter().sum::<f64>()).abs() < 1e-9, "{content}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
