@@ -446,3 +446,28 @@ fn examples_run_on_the_synthetic_world() {
         }
     }
 }
+
+/// The shipped real-data example runs as is (its paths point at ../shared/data).
+#[test]
+fn shipped_real_data_example_runs() {
+    if shared("trade_flows/baci_hs17_2020_exports_afg_zaf.csv.gz").is_none() {
+        return;
+    }
+    let sc = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/scenarios/china_ldc_afg_zaf_2020.toml");
+    if std::env::var_os(balanza_data::testdata::SHARED_DATA_ENV).is_some() {
+        // The example's relative paths assume the default layout (../shared/data).
+        return;
+    }
+    let out = json(&[
+        "simulate",
+        "--scenario",
+        sc.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(num(&row(&out, "by_partner", "partner", "AFG")["import_change"]) > 0.0);
+    assert!(num(&row(&out, "by_partner", "partner", "ZAF")["trade_diversion"]) < 0.0);
+    // The HS → BEC concordance classifies the products: some consumption goods are affected.
+    assert!(num(&row(&out, "by_end_use", "end_use", "consumption")["import_change"]) > 0.0);
+}
