@@ -81,7 +81,8 @@ pub(crate) fn collinear(a: &[f64], k: usize, reference: &[f64], tol: f64) -> Vec
             }
         }
         let r = reference[j].max(a[j * k + j]);
-        if !(d > tol * r) || r <= 0.0 {
+        // NaN pivots count as collinear too.
+        if d.is_nan() || d <= tol * r || r <= 0.0 {
             drop[j] = true;
             continue;
         }

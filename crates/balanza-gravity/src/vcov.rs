@@ -148,8 +148,8 @@ impl Fit {
                     .collect();
                 let meat_of = |cid: &[u32], ng: usize| {
                     let mut sums = vec![0.0; ng * k];
-                    for i in 0..n {
-                        let c = cid[i] as usize;
+                    for (i, &c) in cid.iter().enumerate().take(n) {
+                        let c = c as usize;
                         for a in 0..k {
                             sums[c * k + a] += score(a, i);
                         }
@@ -377,7 +377,7 @@ fn inc_beta(x: f64, a: f64, b: f64) -> f64 {
 
 /// Survival function P(T > t) of Student's t with `df` degrees of freedom, t >= 0.
 pub(crate) fn student_t_sf(t: f64, df: f64) -> f64 {
-    if !(df > 0.0) {
+    if df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
     0.5 * inc_beta(df / (df + t * t), 0.5 * df, 0.5)

@@ -52,10 +52,13 @@ fn pyfixest() -> HashMap<String, Py> {
         .collect()
 }
 
-/// Published rows: model -> [(variable, estimate text, std error text)], and the row's N.
-fn published() -> Option<HashMap<String, (usize, Vec<(String, String, String)>)>> {
+/// Published rows: model -> (N, [(variable, estimate text, std error text)]).
+type Published = HashMap<String, (usize, Vec<(String, String, String)>)>;
+
+/// Reads the published rows.
+fn published() -> Option<Published> {
     let t = common::read("reference_results/gravity_reference_estimates.csv")?;
-    let mut out: HashMap<String, (usize, Vec<(String, String, String)>)> = HashMap::new();
+    let mut out: Published = HashMap::new();
     for i in 0..t.n {
         let e = out
             .entry(t.cols["model_id"][i].clone())
@@ -179,12 +182,7 @@ struct Case {
 
 const YEARS: &str = "year in (1986, 1990, 1994, 1998, 2002, 2006)";
 
-fn check(
-    frame: &Frame,
-    c: &Case,
-    py: &HashMap<String, Py>,
-    pubd: &HashMap<String, (usize, Vec<(String, String, String)>)>,
-) -> Vec<String> {
+fn check(frame: &Frame, c: &Case, py: &HashMap<String, Py>, pubd: &Published) -> Vec<String> {
     let mut errs = Vec::new();
     let formula = Formula::parse(c.formula).unwrap();
     let filter = c.filter.map(|f| Filter::parse(f).unwrap());
