@@ -687,3 +687,54 @@ fn collect_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo step finds the other steps' files by their columns and writes one report.
+    #[test]
+    fn demo_step_reports_what_the_other_steps_left() {
+        let dir = std::env::temp_dir().join(format!("balanza-demo-step-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("simulate")).unwrap();
+        let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+        w(
+            "balance_by_partner.csv",
+            "partner,description,exports,imports,balance\nUSA,,5,9,-4\nKOR,,7,1,6\ntotal,,12,10,2\n",
+        );
+        w(
+            "composition_imports_enduse.csv",
+            "end_use,description,value,share\ncapital,Capital goods,3,0.3\nconsumption,Consumption goods,7,0.7\n",
+        );
+        w(
+            "simulate/by_partner.csv",
+            "partner,lines,trade_creation,trade_diversion\nETH,3,2.5,1.5\nUSA,9,0,-1.5\n",
+        );
+        w("simulate/summary.csv", "metric,value\nimport_change,2.5\n");
+        w(
+            "simulate/balance.csv",
+            "partner,balance_change\nETH,-4\nUSA,1.5\nTOTAL,-2.5\n",
+        );
+        let ctx = crate::cmd::demo::DemoContext {
+            dir: dir.clone(),
+            dataset: dir.join("absent.parquet"),
+            reporter: "CHN".into(),
+            seed: 7,
+        };
+        demo_step(&ctx).unwrap();
+        let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        assert!(html.contains("SYNTHETIC DATA (seed 7)"));
+        for s in ["balance", "composition", "scenario"] {
+            assert!(html.contains(&format!("data-section=\"{s}\"")), "{s}");
+        }
+        assert!(html.contains("data-chart=\"grouped\""));
+        assert!(
+            html.contains("china_ldc_zero_tariff.toml"),
+            "the scenario text"
+        );
+        // The scenario's balance table stays in the scenario, not in the balance chart.
+        assert!(html.contains("data-label=\"KOR\" data-series=\"Trade balance\" data-value=\"6\""));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

