@@ -8,7 +8,8 @@
 
 #![warn(missing_docs)]
 
-// One line per area; the general-equilibrium solvers join as `pub mod ge;`.
+// One line per area: ge (general equilibrium), pe (SMART and CES kernels), scenario (the PE
+// scenario schema and run), tariffs (tariff tables and precedence).
 pub mod ge;
 pub mod pe;
 pub mod scenario;
