@@ -270,3 +270,96 @@ fn nafta_with_pair_effects() {
     assert!(get("CAN") > 1.0 && get("MEX") > 1.0 && get("USA") > 0.0);
     assert!(get("DEU").abs() < 0.1);
 }
+
+/// Guide ch.2 exercise 1 (removing the CAN–USA border). Part (i) with the Guide's stopping
+/// rule stops after 4 iterations, as the Guide's Stata log shows; part (ii) re-estimates with a
+/// border effect of its own for CAN–USA (data edit + extra cost term): the log's coefficients
+/// are ln_DIST −0.7672372, CNTG 0.6284654, INTL_BRDR −2.533003, INTL_BRDR_AB −1.987681
+/// (RemovingSpecificBorder.log in the Guide's application files).
+#[test]
+fn can_usa_border_exercise() {
+    let Some(data) = shared("trade_flows/agtpa_ch2_removing_specific_border_2006.csv.gz") else {
+        return;
+    };
+    let d = data.to_str().unwrap();
+    let o = run(&[
+        "ge",
+        "--scenario",
+        "bench/ge_can_usa_border.toml",
+        "--data",
+        d,
+        "--stop",
+        "guide",
+        "--method",
+        "geppml",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let full = v["convergence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["stage"] == "full")
+        .unwrap();
+    assert_eq!(full["iterations"], 4);
+    let rows = v["countries"].as_array().unwrap();
+    let get = |c: &str, k: &str| {
+        rows.iter().find(|r| r["country"] == c).unwrap()[k]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(get("CAN", "real_gdp_pct_full") > get("USA", "real_gdp_pct_full"));
+    assert!(get("CAN", "real_gdp_pct_full") > 0.0 && get("MEX", "real_gdp_pct_full") < 0.0);
+
+    let dir = scratch("ge-border");
+    let sc = dir.join("part_bc.toml");
+    std::fs::write(
+        &sc,
+        r#"name = "CAN-USA border with its own effect"
+[ge]
+rename = { ZZZ = "DEU" }
+reference = "DEU"
+sigma = 7
+costs = ["ln_dist", "cntg", "intl_brdr", "intl_brdr_ab"]
+[[ge.data_edits]]
+variable = "intl_brdr"
+set = 0
+exporters = ["CAN", "USA"]
+importers = ["CAN", "USA"]
+[[ge.changes]]
+variable = "intl_brdr_ab"
+set = 0
+"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "ge",
+        "--scenario",
+        sc.to_str().unwrap(),
+        "--data",
+        d,
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want = [
+        ("ln_dist", -0.7672372),
+        ("cntg", 0.6284654),
+        ("intl_brdr", -2.533003),
+        ("intl_brdr_ab", -1.987681),
+    ];
+    for (name, b) in want {
+        let got = v["first_stage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["term"] == name)
+            .unwrap()["coefficient"]
+            .as_f64()
+            .unwrap();
+        assert!(((got - b) / b).abs() < 1e-6, "{name} {got} vs {b}");
+    }
+}

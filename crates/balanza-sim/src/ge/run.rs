@@ -79,6 +79,12 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
         }
     }
     let mut vars: Vec<String> = spec.costs.iter().map(|t| t.column.clone()).collect();
+    vars.extend(spec.data_edits.iter().filter_map(|c| match &c.action {
+        super::spec::Action::Set { variable, .. }
+        | super::spec::Action::Add { variable, .. }
+        | super::spec::Action::Multiply { variable, .. } => Some(variable.clone()),
+        _ => None,
+    }));
     if let Some(pf) = &spec.pair_fe {
         vars.extend(pf.fill.iter().map(|t| t.column.clone()));
     }
@@ -111,8 +117,12 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
 
 /// Runs everything on one cross-section already in memory (first stage with exporter and
 /// importer effects, or the scenario's given coefficients).
-pub fn run_on(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, GeError> {
+pub fn run_on(spec: &GeSpec, mut data: PairData, ov: &Overrides) -> Result<Outcome, GeError> {
     spec.check_countries(&data)?;
+    if !spec.data_edits.is_empty() {
+        // σ is irrelevant here: data edits only touch regressor columns.
+        data.vars = apply(&spec.data_edits, &data, 2.0).vars;
+    }
     let n = data.world.n();
     let first_stage = match &spec.coefficients {
         Some(b) => FirstStage {

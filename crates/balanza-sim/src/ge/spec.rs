@@ -113,6 +113,10 @@ pub struct GeSpec {
     pub closure: Option<Closure>,
     /// Changes, applied in order.
     pub changes: Vec<Change>,
+    /// Edits to the data's regressors before anything is estimated (e.g. the Guide's
+    /// "replace INTL_BRDR = 0 if INTL_BRDR_AB == 1"); same schema as changes, set/add/multiply
+    /// only.
+    pub data_edits: Vec<Change>,
     /// Panel first stage with pair fixed effects (None = cross-section with exporter and
     /// importer effects).
     pub pair_fe: Option<PairFeSpec>,
@@ -178,6 +182,7 @@ const GE_KEYS: &[&str] = &[
     "changes",
     "pair_fe",
     "percent",
+    "data_edits",
 ];
 const PAIR_FE_KEYS: &[&str] = &["years", "fill", "pair"];
 const COLUMN_KEYS: &[&str] = &["exporter", "importer", "flow", "year"];
@@ -514,6 +519,38 @@ impl GeSpec {
                 false
             }
         };
+        let mut data_edits = Vec::new();
+        match ge.get("data_edits") {
+            None => {}
+            Some(Value::Array(a)) => {
+                for (i, v) in a.iter().enumerate() {
+                    let key = format!("ge.data_edits[{i}]");
+                    match v {
+                        Value::Table(t) => {
+                            if let Some(ch) = parse_change(&mut c, t, &key, i, &costs) {
+                                if matches!(ch.action, Action::Days { .. } | Action::CostFactor(_))
+                                {
+                                    c.push(&key, "data edits change regressor columns: use set, add or multiply with variable");
+                                } else {
+                                    data_edits.push(ch);
+                                }
+                            }
+                        }
+                        o => c.push(&key, format!("expected a table, found {}", o.type_str())),
+                    }
+                }
+            }
+            Some(o) => c.push(
+                "ge.data_edits",
+                format!("expected [[ge.data_edits]] tables, found {}", o.type_str()),
+            ),
+        }
+        if pair_fe.is_some() && !data_edits.is_empty() {
+            c.push(
+                "ge.data_edits",
+                "not available with [ge.pair_fe] (edit the panel file instead)",
+            );
+        }
         let mut changes = Vec::new();
         match ge.get("changes") {
             None => c.push(
@@ -552,6 +589,7 @@ impl GeSpec {
                 method,
                 closure,
                 changes,
+                data_edits,
                 pair_fe,
                 effect_of_baseline,
             })
@@ -563,13 +601,24 @@ impl GeSpec {
     /// Checks the countries a scenario names against the data.
     pub fn check_countries(&self, data: &PairData) -> Result<(), GeError> {
         let mut bad = Vec::new();
-        for (i, ch) in self.changes.iter().enumerate() {
+        let all = self
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("ge.changes[{i}]"), c))
+            .chain(
+                self.data_edits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (format!("ge.data_edits[{i}]"), c)),
+            );
+        for (key, ch) in all {
             for (what, sel) in [("exporters", &ch.exporters), ("importers", &ch.importers)] {
                 if let Selection::List(v) = sel {
                     for code in v {
                         if data.world.index(code).is_none() {
                             bad.push(format!(
-                                "ge.changes[{i}].{what}: {code} is not in the data{}",
+                                "{key}.{what}: {code} is not in the data{}",
                                 suggest(code, &data.world.countries)
                             ));
                         }
