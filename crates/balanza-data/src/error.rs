@@ -7,12 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be opened, read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message; not chained, so it is printed once).
+        cause: std::io::Error,
     },
     /// One row is malformed.
     #[error("{}:{line}: column {column} (`{name}`): expected {expected}, found `{found}`", path.display())]
@@ -50,10 +50,10 @@ pub enum DataError {
 
 impl DataError {
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         DataError::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 

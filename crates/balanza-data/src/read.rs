@@ -1112,13 +1112,22 @@ fn read_comtrade(
                 .filter(|y| (1900..=2100).contains(y))
                 .ok_or_else(|| ctx.err(line, c.year, "a year (1900-2100)", t))?
                 as i32;
-            let expected = "an ISO 3166-1 alpha-3 country code (or WLD, EUN, OAS, UNS)";
-            let r = b
-                .country_iso3(&rec[c.reporter])
-                .ok_or_else(|| ctx.err(line, c.reporter, expected, &rec[c.reporter]))?;
-            let p = b
-                .country_iso3(&rec[c.partner])
-                .ok_or_else(|| ctx.err(line, c.partner, expected, &rec[c.partner]))?;
+            let r = b.country_iso3(&rec[c.reporter]).ok_or_else(|| {
+                ctx.err(
+                    line,
+                    c.reporter,
+                    &expected_iso3(&rec[c.reporter]),
+                    &rec[c.reporter],
+                )
+            })?;
+            let p = b.country_iso3(&rec[c.partner]).ok_or_else(|| {
+                ctx.err(
+                    line,
+                    c.partner,
+                    &expected_iso3(&rec[c.partner]),
+                    &rec[c.partner],
+                )
+            })?;
             let hs = normalize_hs(&rec[c.product]).ok_or_else(|| {
                 ctx.err(
                     line,
@@ -1165,6 +1174,15 @@ fn read_comtrade(
         .or_else(|| nomenclature.as_deref().and_then(comtrade_nomenclature))
         .or(b.summary.hs_revision.take());
     Ok(())
+}
+
+/// What an alpha-3 country column expects, with a "did you mean" for the value found.
+fn expected_iso3(found: &[u8]) -> String {
+    let base = "an ISO 3166-1 alpha-3 country code (or WLD, EUN, OAS, UNS)";
+    match countries::suggest_country(&String::from_utf8_lossy(found)) {
+        Some(c) => format!("{base}; did you mean {} ({})?", c.iso3, c.name),
+        None => base.to_string(),
+    }
 }
 
 /// Comtrade's classification codes for HS revisions (H0 = HS1992 … H6 = HS2022).
