@@ -58,7 +58,6 @@ fn browse(browser: &Path, url: &str, extra: &[&str], tag: &str) -> std::process:
         "--disable-component-update",
         "--disable-sync",
         "--hide-scrollbars",
-        "--window-size=1100,2600",
     ])
     .arg(format!("--user-data-dir={}", profile.display()))
     .args(extra)
@@ -74,11 +73,22 @@ fn browse(browser: &Path, url: &str, extra: &[&str], tag: &str) -> std::process:
 }
 
 fn dump_dom(browser: &Path, url: &str, tag: &str) -> String {
-    String::from_utf8_lossy(&browse(browser, url, &["--dump-dom"], tag).stdout).into_owned()
+    let out = browse(
+        browser,
+        url,
+        &["--dump-dom", "--window-size=1100,2600"],
+        tag,
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Saves a screenshot under the target tmp folder, checks it is a real image, prints its path.
 fn screenshot(browser: &Path, url: &str, name: &str) -> PathBuf {
+    screenshot_sized(browser, url, name, 2600)
+}
+
+/// A screenshot of the first `height` pixels of the page, 1100 pixels wide.
+fn screenshot_sized(browser: &Path, url: &str, name: &str, height: u32) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
@@ -86,7 +96,10 @@ fn screenshot(browser: &Path, url: &str, name: &str) -> PathBuf {
     browse(
         browser,
         url,
-        &[&format!("--screenshot={}", path.display())],
+        &[
+            &format!("--screenshot={}", path.display()),
+            &format!("--window-size=1100,{height}"),
+        ],
         name,
     );
     let png = std::fs::read(&path).expect("no screenshot written");
@@ -314,6 +327,8 @@ fn report_args(dir: &Path, out: &Path) -> Vec<String> {
         d("balance.json"),
         "--composition".into(),
         d("composition.json"),
+        "--flow".into(),
+        "imports".into(),
         "--scenario-dir".into(),
         d("scenario"),
         "--scenario-text".into(),
@@ -683,7 +698,7 @@ fn report_renders_in_chromium_with_the_json_numbers() {
         );
     }
     println!("layout: {lay}");
-    screenshot(&browser, &url, "report.png");
+    screenshot_sized(&browser, &url, "report.png", 7000);
 }
 
 // ---- dashboard -----------------------------------------------------------------------------
