@@ -253,8 +253,20 @@ pub fn run_with(
     }
     if rows.is_empty() {
         return Err(SimError::Data(format!(
-            "no imports of {} in {} in the flows (years with imports: {:?})",
-            sc.importer, sc.base_year, years_present
+            "no imports of {} in {} in the flows (years with imports of {}: {}); set base_year \
+             or pass --base-year",
+            sc.importer,
+            sc.base_year,
+            sc.importer,
+            if years_present.is_empty() {
+                "none".to_string()
+            } else {
+                years_present
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         )));
     }
     rows.sort_unstable_by_key(|x| x.0);
