@@ -292,12 +292,20 @@ impl App {
     /// Runs `balanza ARGS` (which asks for `--format json`) once per distinct ARGS; concurrent callers with the
     /// same ARGS wait for the one run. Call from a blocking thread.
     fn tables(&self, args: Vec<OsString>) -> Outcome {
+        // The key holds the modification times of the files named in ARGS, so that a dataset
+        // or scenario edited while the dashboard runs is read again.
+        let mut key = args.clone();
+        for a in &args {
+            if let Ok(t) = std::fs::metadata(a).and_then(|m| m.modified()) {
+                key.push(format!("{t:?}").into());
+            }
+        }
         let cell = {
             let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= MAX_CACHED && !cache.contains_key(&args) {
+            if cache.len() >= MAX_CACHED && !cache.contains_key(&key) {
                 cache.clear();
             }
-            cache.entry(args.clone()).or_default().clone()
+            cache.entry(key).or_default().clone()
         };
         cell.get_or_init(|| {
             let (lock, cv) = &self.running;
