@@ -792,6 +792,17 @@ set_rate_pct = 0
     }
 
     #[test]
+    fn syntax_errors_give_line_and_column() {
+        let issues = Scenario::parse("name = \"x\"\nimporter = CHN\n", Path::new(".")).unwrap_err();
+        assert_eq!(issues[0].key, "(syntax)");
+        assert!(
+            issues[0].message.contains("line 2"),
+            "{}",
+            issues[0].message
+        );
+    }
+
+    #[test]
     fn actions() {
         assert_eq!(Action::Set(0.0).apply(0.1), 0.0);
         assert!((Action::CutShare(0.5).apply(0.1) - 0.05).abs() < 1e-15);
