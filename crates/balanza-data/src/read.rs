@@ -852,7 +852,11 @@ fn read_baci(
     // u32::MAX - 1 = unknown.
     let mut by_code: Vec<u32> = vec![u32::MAX; 1 << 16];
     let mut fallbacks: Vec<(u16, &'static str)> = Vec::new();
-    b.summary.hs_revision = opts.hs_revision.clone().or(b.summary.hs_revision.take());
+    b.summary.hs_revision = opts
+        .hs_revision
+        .clone()
+        .or_else(|| revision_from_file_name(path))
+        .or(b.summary.hs_revision.take());
     b.summary.quantity_unit = Some("t".to_string());
     let ctx = RowCtx { path, headers };
     let skip = opts.skip_bad_rows;
@@ -1185,6 +1189,17 @@ fn expected_iso3(found: &[u8]) -> String {
     }
 }
 
+/// The HS revision BACI writes in its file names (`BACI_HS17_Y2020_V202401.csv` → HS2017).
+pub fn revision_from_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_uppercase();
+    let i = name.find("HS")?;
+    let digits = name.get(i + 2..i + 4)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    comtrade_nomenclature(&format!("HS{digits}"))
+}
+
 /// Comtrade's classification codes for HS revisions (H0 = HS1992 … H6 = HS2022).
 pub fn comtrade_nomenclature(code: &str) -> Option<String> {
     let rev = match code.trim().to_ascii_uppercase().as_str() {
@@ -1425,6 +1440,13 @@ mod tests {
         assert_eq!(resolve_iso3("QQQ"), None);
         assert_eq!(baci_builtin_code(842), Some("USA"));
         assert_eq!(baci_builtin_code(710), Some("ZAF"));
+        let rev = |n: &str| revision_from_file_name(Path::new(n));
+        assert_eq!(
+            rev("BACI_HS17_Y2020_V202401.csv").as_deref(),
+            Some("HS2017")
+        );
+        assert_eq!(rev("baci_hs92_2021.csv.gz").as_deref(), Some("HS1992"));
+        assert_eq!(rev("flows.csv"), None);
     }
 
     #[test]
