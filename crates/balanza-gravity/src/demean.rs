@@ -26,14 +26,42 @@ pub(crate) struct DemeanInfo {
     pub converged: bool,
 }
 
-/// Adds `f(i)` into `acc[idq[i]]` for every observation. When consecutive observations
-/// mostly share their level (`runs`, e.g. a pair dimension of a pair-major panel), the sum of a
-/// run is kept in a register and stored once, which removes the store-to-load dependency of
-/// repeated scatters into the same slot.
+/// Below this many observations a pass runs on one thread.
+const PAR_MIN: usize = 1 << 17;
+
+/// Adds `f(i)` into `acc[idq[i]]` for every observation. Large passes are split in two halves
+/// run on both cores, each into its own accumulator, summed at the end: the one
+/// synchronisation point per pass costs microseconds against milliseconds of work, and keeps
+/// both cores busy even when one variable needs more sweeps than the others.
 #[inline(always)]
-fn accumulate(idq: &[u32], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64) {
+fn accumulate(idq: &[u32], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
     let n = idq.len();
-    if n == 0 {
+    if n < PAR_MIN {
+        accumulate_range(idq, 0, runs, acc, &f);
+        return;
+    }
+    let mid = n / 2;
+    let mut acc2 = vec![0.0; acc.len()];
+    rayon::join(
+        || accumulate_range(&idq[..mid], 0, runs, acc, &f),
+        || accumulate_range(&idq[mid..], mid, runs, &mut acc2, &f),
+    );
+    acc.iter_mut().zip(&acc2).for_each(|(a, b)| *a += b);
+}
+
+/// Serial part of [`accumulate`] over `idq` (observations `start..start + idq.len()`). When
+/// consecutive observations mostly share their level (`runs`, e.g. a pair dimension of a
+/// pair-major panel), the sum of a run is kept in a register and stored once, which removes
+/// the store-to-load dependency of repeated scatters into the same slot.
+#[inline(always)]
+fn accumulate_range(
+    idq: &[u32],
+    start: usize,
+    runs: bool,
+    acc: &mut [f64],
+    f: &(impl Fn(usize) -> f64 + Sync),
+) {
+    if idq.is_empty() {
         return;
     }
     if runs {
@@ -45,12 +73,12 @@ fn accumulate(idq: &[u32], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64
                 cur = g;
                 s = 0.0;
             }
-            s += f(i);
+            s += f(start + i);
         }
         acc[cur as usize] += s;
     } else {
         for (i, &g) in idq.iter().enumerate() {
-            acc[g as usize] += f(i);
+            acc[g as usize] += f(start + i);
         }
     }
 }
@@ -69,9 +97,7 @@ impl<'a> Demeaner<'a> {
         let mut wsum = vec![0.0; fe.total()];
         for q in 0..fe.q() {
             let s = &mut wsum[fe.offsets[q]..fe.offsets[q] + fe.sizes[q]];
-            for (&g, &wi) in fe.ids[q].iter().zip(w) {
-                s[g as usize] += wi;
-            }
+            accumulate(&fe.ids[q], fe.runs[q], s, |i| w[i]);
         }
         let inv_wsum = wsum
             .into_iter()
@@ -84,11 +110,10 @@ impl<'a> Demeaner<'a> {
     fn group_sums(&self, v: &[f64]) -> Vec<f64> {
         let fe = self.fe;
         let mut b = vec![0.0; fe.total()];
+        let w = self.w;
         for q in 0..fe.q() {
             let s = &mut b[fe.offsets[q]..fe.offsets[q] + fe.sizes[q]];
-            for ((&g, &wi), &vi) in fe.ids[q].iter().zip(self.w).zip(v) {
-                s[g as usize] += wi * vi;
-            }
+            accumulate(&fe.ids[q], fe.runs[q], s, |i| w[i] * v[i]);
         }
         b
     }
@@ -262,13 +287,20 @@ impl<'a> Demeaner<'a> {
             // Dimension 1 consistent with the final coefficients of the others.
             self.update_dim(0, &b, a, &mut acc);
         }
-        for (i, o) in out.iter_mut().enumerate() {
-            let mut s = 0.0;
-            for d in 0..q {
-                s += a[fe.offsets[d] + fe.ids[d][i] as usize];
-            }
-            *o = v[i] - s;
-        }
+        let a: &[f64] = a;
+        out.par_chunks_mut(1 << 14)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let lo = c << 14;
+                for (k, o) in chunk.iter_mut().enumerate() {
+                    let i = lo + k;
+                    let mut s = 0.0;
+                    for d in 0..q {
+                        s += a[fe.offsets[d] + fe.ids[d][i] as usize];
+                    }
+                    *o = v[i] - s;
+                }
+            });
         info
     }
 

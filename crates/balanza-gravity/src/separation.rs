@@ -228,8 +228,8 @@ fn relu_weighted(
     let xv: Vec<&[f64]> = x.iter().map(|c| c.as_slice()).collect();
     let mut ax = vec![Vec::new(); k];
     let mut xt = vec![Vec::new(); k];
-    // z is read to DELTA on a scale of 1 (u starts at 1): demeaning to 1e-9 is ample.
-    let tol = opts.fe_tol.min(1e-9);
+    // z is read to ZTOL = 1e-6 on a scale of 1 (u starts at 1): demeaning to 1e-8 is ample.
+    let tol = opts.fe_tol.min(1e-8);
     dm.demean_many(&xv, &mut ax, &mut xt, tol, opts.fe_max_sweeps);
     let raw: Vec<f64> = x
         .iter()
