@@ -16,7 +16,7 @@ use std::process::Command;
 /// Arguments of `balanza report`.
 #[derive(clap::Args, Debug, Default)]
 #[command(
-    long_about = "Write a self-contained HTML report (charts as inline SVG, no network \
+    after_long_help = "Write a self-contained HTML report (charts as inline SVG, no network \
 needed to open it) from the JSON or CSV results of the other commands.
 
 Examples:
@@ -29,7 +29,10 @@ Examples:
       --scenario-text ldc.toml --out report.html
 
   # or let the report run balance and composition itself:
-  balanza report --data ds.parquet --reporter CHN --out report.html"
+  balanza report --data ds.parquet --reporter CHN --out report.html
+
+  # or chart whatever results a folder holds (recognised by their columns):
+  balanza report --from results/ --out report.html"
 )]
 pub struct Args {
     /// Where to write the report (atomically: a temporary name, then a rename).

@@ -33,7 +33,7 @@ const MAX_CACHED: usize = 256;
 /// Arguments of `balanza serve`.
 #[derive(clap::Args, Debug)]
 #[command(
-    long_about = "Serve a local dashboard with the report's charts and a JSON API.
+    after_long_help = "Serve a local dashboard with the report's charts and a JSON API.
 
 The dashboard lists the datasets (*.parquet) and scenarios (*.toml, also under scenarios/) of
 the --data folder; pick a dataset, a reporter and a scenario to see the trade balance by
