@@ -253,7 +253,7 @@ pub fn countries_table(out: &Outcome, all: bool) -> Table {
 fn first_stage_table(out: &Outcome) -> Table {
     let fs = &out.first_stage;
     let mut t = Table::new(["term", "coefficient", "std_error"]).with_title(format!(
-        "First stage: {} ({} pairs{})",
+        "First stage: {} ({} observations{})",
         fs.source,
         fs.nobs,
         if fs.iterations > 0 {
@@ -269,7 +269,7 @@ fn first_stage_table(out: &Outcome) -> Table {
             if se.is_finite() { f(*se) } else { Cell::Null },
         ]);
     }
-    t.note("std_error: heteroskedasticity-robust, Stata ppml small-sample rule (n/(n-1))");
+    t.note(format!("std_error: {}", fs.std_error_kind));
     for m in &fs.messages {
         t.note(m.clone());
     }

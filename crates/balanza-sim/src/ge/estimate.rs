@@ -69,8 +69,10 @@ pub struct FirstStage {
     pub names: Vec<String>,
     /// Coefficients β.
     pub coefficients: Vec<f64>,
-    /// Heteroskedasticity-robust standard errors (NaN when the coefficients were given).
+    /// Standard errors (NaN when the coefficients were given); see `std_error_kind`.
     pub std_errors: Vec<f64>,
+    /// How the standard errors were computed.
+    pub std_error_kind: String,
     /// Observations used.
     pub nobs: usize,
     /// IRLS iterations (0 when given).
@@ -166,6 +168,7 @@ pub fn estimate(data: &PairData, terms: &[CostTerm]) -> Result<FirstStage, GeErr
         names: fit.names.clone(),
         coefficients: fit.coefficients.clone(),
         std_errors: se,
+        std_error_kind: "heteroskedasticity-robust, Stata ppml small-sample rule (n/(n-1))".into(),
         nobs: fit.nobs,
         iterations: fit.iterations,
         converged: fit.converged,
@@ -489,11 +492,12 @@ pub fn estimate_pair_fe(
             names: fit.names.clone(),
             coefficients: fit.coefficients.clone(),
             std_errors: se,
+            std_error_kind: "clustered by pair (fixest small-sample rule)".into(),
             nobs: fit.nobs,
             iterations: fit.iterations,
             converged: fit.converged,
             source: format!(
-                "PPML, exporter-year + importer-year + pair fixed effects, {} years (balanza-gravity); std errors clustered by pair",
+                "PPML, exporter-year + importer-year + pair fixed effects, {} years (balanza-gravity)",
                 ny
             ),
             messages,

@@ -528,8 +528,12 @@ pub fn solve(
                     effect_of_baseline: false,
                 });
             }
-            Err(err @ GeError::NotConverged { .. }) if method == Method::Auto => {
-                geppml_failure = Some(err.to_string());
+            Err(GeError::NotConverged {
+                iterations,
+                history,
+                what,
+            }) if method == Method::Auto => {
+                geppml_failure = Some((iterations, history, what));
             }
             Err(err) => return Err(err),
         }
@@ -553,19 +557,24 @@ pub fn solve(
         &world.countries,
     )
     .map_err(|err| tag(err, "full endowment"))?;
-    if let Some(why) = geppml_failure {
+    if let Some((iterations, history, what)) = geppml_failure {
+        let last = history.last().map_or(f64::NAN, |h| h.1);
         diagnostics.push(Diagnostic {
             stage: "full".into(),
             solver: "geppml (abandoned)".into(),
-            iterations: 0,
-            residual: f64::NAN,
-            criterion: why.clone(),
+            iterations,
+            residual: last,
+            criterion: "diverged (see notes); max_i |p_i^(s)/p_i^(s-1) - 1|".into(),
         });
-        notes.push(
+        notes.push(format!(
             "method auto: the Guide's GEPPML iteration diverged on these data, so the full \
-             endowment GE was solved by exact hat algebra (see the convergence table)"
-                .into(),
-        );
+             endowment GE was solved by exact hat algebra. {}",
+            GeError::NotConverged {
+                what,
+                iterations,
+                history
+            }
+        ));
     }
     diagnostics.push(Diagnostic {
         stage: "full".into(),

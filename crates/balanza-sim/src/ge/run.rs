@@ -129,6 +129,7 @@ pub fn run_on(spec: &GeSpec, mut data: PairData, ov: &Overrides) -> Result<Outco
             names: spec.costs.iter().map(|t| t.label.clone()).collect(),
             coefficients: b.clone(),
             std_errors: vec![f64::NAN; b.len()],
+            std_error_kind: "none (coefficients given)".into(),
             nobs: n * n,
             iterations: 0,
             converged: true,
