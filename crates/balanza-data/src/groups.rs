@@ -217,6 +217,7 @@ pub static NO_PRC_RELATIONS: &[NoRelations] = &[
     norel("MHL", None, None),
     norel("PLW", None, None),
     // Switched to Beijing after 2000.
+    norel("MKD", None, Some(Date::ymd(2001, 6, 18))),
     norel("LBR", None, Some(Date::ymd(2003, 10, 11))),
     norel("DMA", None, Some(Date::ymd(2004, 3, 23))),
     norel("GRD", None, Some(Date::ymd(2005, 1, 20))),
@@ -238,7 +239,13 @@ pub static NO_PRC_RELATIONS: &[NoRelations] = &[
     ),
     norel("NIC", None, Some(Date::ymd(2021, 12, 10))),
     norel("HND", None, Some(Date::ymd(2023, 3, 26))),
-    norel("NRU", None, Some(Date::ymd(2024, 1, 24))),
+    // Nauru: Beijing 2002-07-21 to 2005-05-31, Taipei until 2024-01-24.
+    norel("NRU", None, Some(Date::ymd(2002, 7, 21))),
+    norel(
+        "NRU",
+        Some(Date::ymd(2005, 5, 31)),
+        Some(Date::ymd(2024, 1, 24)),
+    ),
 ];
 
 /// Areas of the country table that are not sovereign states (territories, dependencies, parts
@@ -703,6 +710,9 @@ mod tests {
         assert!(!on("2018-01-01").contains("BFA") && on("2018-06-01").contains("BFA"));
         assert!(!on("2019-01-01").contains("SLB") && on("2020-01-01").contains("SLB"));
         assert!(!on("2019-01-01").contains("KIR") && on("2020-01-01").contains("KIR"));
+        let rel = |c: &str, day: &str| has_prc_relations(c, d(day));
+        assert!(rel("NRU", "2003-01-01") && !rel("NRU", "2010-01-01") && rel("NRU", "2024-02-01"));
+        assert!(rel("KIR", "2002-01-01") && !rel("KIR", "2004-01-01"));
         assert_eq!(
             g.resolve("ldc and not [HTI, TUV]", d("2025-01-01"))
                 .unwrap(),
