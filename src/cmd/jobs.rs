@@ -7,7 +7,7 @@
 use crate::cmd::common::{emit, OutputArgs};
 use crate::cmd::demo::DemoContext;
 use anyhow::Context as _;
-use balanza_leontief::concord::{map_changes, read_changes, Concordance};
+use balanza_leontief::concord::{map_changes, read_changes, ChangeSpec, Concordance};
 use balanza_leontief::{Analysis, IoSystem, Kind, LoadOptions};
 use balanza_report::{Cell, OutputFormat, Table};
 use std::path::{Path, PathBuf};
@@ -37,7 +37,11 @@ CHANGE IN EXPORTS (link to scenario results)
                      exports by product, in the table's currency unit; use --scale to convert).
                      Product column: the first of product, hs6, hs, code, k (or --product-column).
                      Value column: the first of value, delta_exports, change, delta, d_exports
-                     (or --value-column). Rows of the same product add up.
+                     (or --value-column, which also takes a difference of columns such as
+                     new_imports-baseline_imports). Rows of the same product add up.
+                     --filter partner=CHL keeps one exporter's rows of a scenario's line
+                     results (the importer's new minus baseline imports from CHL are CHL's
+                     change in exports).
   --concordance FILE[:FROM:TO]   repeatable, applied in order, e.g. HS6 -> ISIC -> the table's
                      industries. FROM/TO name the columns (default: the first two). A code with
                      several targets is split equally, or by a `weight` column. The last step
@@ -49,7 +53,9 @@ EXAMPLES
   balanza jobs --io ../shared/data/io/pymrio_test_mrio --region reg1 --format json
   balanza jobs --io ../shared/data/io/chile_2013_12x12 --changes delta_exports.csv \\
       --concordance ../shared/data/classification/hs2022_to_isic3.csv:HS6_6d:ISIC3_1d \\
-      --concordance isic_to_chile.csv:isic:sector --scale 0.00095";
+      --concordance isic_to_chile.csv:isic:sector --scale 0.00095
+  balanza jobs --io chile_io --changes lines.csv --filter partner=CHL \\
+      --value-column new_imports-baseline_imports --concordance hs_to_chile.csv";
 
 /// How to break results down.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -90,9 +96,15 @@ pub struct Args {
     /// Product column of --changes (default: product, hs6, hs, code or k).
     #[arg(long, value_name = "COL", requires = "changes")]
     pub product_column: Option<String>,
-    /// Value column of --changes (default: value, delta_exports, change, delta or d_exports).
+    /// Value of --changes: a column, or columns joined by + and - such as
+    /// `new_imports-baseline_imports` (default: value, delta_exports, change, delta or
+    /// d_exports).
     #[arg(long, value_name = "COL", requires = "changes")]
     pub value_column: Option<String>,
+    /// Keep only rows of --changes where COL equals VALUE (repeatable), e.g. `partner=CHL` to
+    /// read one exporter's lines from a scenario's line results.
+    #[arg(long, value_name = "COL=VALUE", requires = "changes", value_parser = parse_filter)]
+    pub filter: Vec<(String, String)>,
     /// Multiply the changes by this factor to reach the table's currency unit.
     #[arg(long, default_value_t = 1.0, requires = "changes")]
     pub scale: f64,
@@ -102,6 +114,13 @@ pub struct Args {
     pub matrices: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+fn parse_filter(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((c, v)) if !c.trim().is_empty() => Ok((c.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("`{s}` is not COL=VALUE")),
+    }
 }
 
 /// Runs `balanza jobs`.
@@ -459,11 +478,23 @@ fn change_table(
             sys.regions.join(", ")
         ),
     };
-    let changes = read_changes(
-        path,
-        args.product_column.as_deref(),
-        args.value_column.as_deref(),
-    )?;
+    let spec = ChangeSpec {
+        product: args.product_column.clone(),
+        value: args.value_column.clone(),
+        filters: args.filter.clone(),
+    };
+    let changes = read_changes(path, &spec)?;
+    if changes.is_empty() {
+        anyhow::bail!(
+            "{} has no rows{}",
+            path.display(),
+            if args.filter.is_empty() {
+                ""
+            } else {
+                " passing --filter"
+            }
+        );
+    }
     let mut chain = Vec::new();
     for spec in &args.concordance {
         let (file, from, to) = parse_concordance(spec);
@@ -570,6 +601,7 @@ pub fn demo_step(ctx: &DemoContext) -> anyhow::Result<()> {
         concordance: vec![],
         product_column: None,
         value_column: None,
+        filter: vec![],
         scale: 1.0,
         matrices: None,
         output: OutputArgs {

@@ -393,3 +393,73 @@ fn matrices_written_by_the_cli_match_the_references() {
     let (l, _) = max_errors(&out.join("mrio/L.csv"), &mrio.join("reference/L.csv"));
     assert!(a < 1e-9 && l < 1e-9, "pymrio A {a:e} L {l:e}");
 }
+
+#[test]
+fn change_in_exports_from_scenario_line_results() {
+    let Some(d) = shared("io/chile_2013_12x12") else {
+        return;
+    };
+    let Some(hs) = shared("classification/hs2022_to_isic3.csv") else {
+        return;
+    };
+    let dir = scratch("jobs-lines");
+    // Shaped like `balanza simulate` line results: the importer's lines by partner × HS6.
+    let lines = dir.join("lines.csv");
+    std::fs::write(
+        &lines,
+        "partner,product,baseline_imports,new_imports\n\
+         CHL,260300,2000,3000\nCHL,740311,100,600\nPER,260300,50,900\n",
+    )
+    .unwrap();
+    let map = dir.join("isic_to_chile.csv");
+    std::fs::write(&map, "isic,sector\nC,S02\nD,S03\n").unwrap();
+    let hs_spec = format!("{}:HS6_6d:ISIC3_1d", hs.display());
+    let v = json(&[
+        "jobs",
+        "--io",
+        d.to_str().unwrap(),
+        "--changes",
+        lines.to_str().unwrap(),
+        "--filter",
+        "partner=CHL",
+        "--value-column",
+        "new_imports-baseline_imports",
+        "--concordance",
+        &hs_spec,
+        "--concordance",
+        map.to_str().unwrap(),
+        "--scale",
+        "0.001",
+        "--satellite",
+        "employees",
+        "--format",
+        "json",
+    ]);
+    let total = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["industry"] == "TOTAL")
+        .unwrap();
+    // Same numpy multipliers as above (S02 21.4479812599, S03 46.1530332584 jobs per unit);
+    // PER's line is filtered out.
+    let want = 1.0 * 21.4479812599 + 0.5 * 46.1530332584;
+    assert!(
+        rel(total["supported"].as_f64().unwrap(), want) < 1e-9,
+        "{total}"
+    );
+    fails_with(
+        &[
+            "jobs",
+            "--io",
+            d.to_str().unwrap(),
+            "--changes",
+            lines.to_str().unwrap(),
+            "--filter",
+            "partner=XXX",
+            "--value-column",
+            "new_imports",
+        ],
+        &["no rows passing --filter"],
+    );
+}

@@ -174,25 +174,32 @@ pub struct Mapped {
     pub total_in: f64,
 }
 
-/// Reads a CSV of changes: one product column and one value column.
+/// How to read a CSV of changes.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeSpec {
+    /// Product column; default: the first named `product`, `hs6`, `hs`, `code` or `k`.
+    pub product: Option<String>,
+    /// Value: a column, or a sum and difference of columns such as
+    /// `new_imports-baseline_imports`; default: the first column named `value`,
+    /// `delta_exports`, `change`, `delta` or `d_exports`.
+    pub value: Option<String>,
+    /// Keep only rows where each `column = value` holds (e.g. `partner = CHL`, to read one
+    /// exporter's lines from a scenario's line results).
+    pub filters: Vec<(String, String)>,
+}
+
+/// Reads a CSV of changes: one product column and one value (column or expression).
 ///
-/// Default columns: the first column whose name is `product`, `hs6`, `hs`, `code` or `k`,
-/// and the first named `value`, `delta_exports`, `change`, `delta` or `d_exports`. Rows of the
-/// same product add up.
-pub fn read_changes(
-    path: &Path,
-    product: Option<&str>,
-    value: Option<&str>,
-) -> Result<Vec<(String, f64)>> {
+/// Rows of the same product add up; rows failing a filter are skipped. Errors name the file,
+/// line and column of a bad cell.
+pub fn read_changes(path: &Path, spec: &ChangeSpec) -> Result<Vec<(String, f64)>> {
     let mut rdr = csv::Reader::from_path(path).map_err(|e| IoError::File {
         path: path.to_path_buf(),
         message: format!("cannot read: {e}"),
     })?;
     let header = rdr.headers().map_err(|e| csv_err(path, e))?.clone();
-    let find = |want: Option<&str>, defaults: &[&str], what: &str| -> Result<usize> {
-        if let Some(w) = want {
-            return header_index(path, &header, Some(w), 0, what);
-        }
+    let columns = || header.iter().collect::<Vec<_>>().join(", ");
+    let find_default = |defaults: &[&str], what: &str| -> Result<usize> {
         header
             .iter()
             .position(|h| defaults.contains(&h.trim().to_ascii_lowercase().as_str()))
@@ -201,23 +208,75 @@ pub fn read_changes(
                 message: format!(
                     "no {what} column (looked for {}); columns are {}; name it with --{what}-column",
                     defaults.join(", "),
-                    header.iter().collect::<Vec<_>>().join(", ")
+                    columns()
                 ),
             })
     };
-    let pi = find(product, &["product", "hs6", "hs", "code", "k"], "product")?;
-    let vi = find(
-        value,
-        &["value", "delta_exports", "change", "delta", "d_exports"],
-        "value",
-    )?;
+    let pi = match &spec.product {
+        Some(w) => header_index(path, &header, Some(w), 0, "product")?,
+        None => find_default(&["product", "hs6", "hs", "code", "k"], "product")?,
+    };
+    // The value as signed terms: `a-b+c` is [(+1, a), (−1, b), (+1, c)].
+    let terms: Vec<(f64, usize)> = match &spec.value {
+        Some(expr) if header.iter().any(|h| h.trim() == expr.trim()) => {
+            vec![(
+                1.0,
+                header_index(path, &header, Some(expr.trim()), 0, "value")?,
+            )]
+        }
+        Some(expr) => {
+            let mut terms = Vec::new();
+            let mut sign = 1.0;
+            let mut rest = expr.trim();
+            loop {
+                let cut = rest.find(['+', '-']).unwrap_or(rest.len());
+                let name = rest[..cut].trim();
+                if name.is_empty() {
+                    return Err(IoError::File {
+                        path: path.to_path_buf(),
+                        message: format!("value `{expr}`: expected column names joined by + or -"),
+                    });
+                }
+                terms.push((sign, header_index(path, &header, Some(name), 0, "value")?));
+                if cut == rest.len() {
+                    break;
+                }
+                sign = if rest.as_bytes()[cut] == b'-' {
+                    -1.0
+                } else {
+                    1.0
+                };
+                rest = &rest[cut + 1..];
+            }
+            terms
+        }
+        None => vec![(
+            1.0,
+            find_default(
+                &["value", "delta_exports", "change", "delta", "d_exports"],
+                "value",
+            )?,
+        )],
+    };
+    let mut filters = Vec::new();
+    for (col, want) in &spec.filters {
+        filters.push((
+            header_index(path, &header, Some(col), 0, "filter")?,
+            want.trim(),
+        ));
+    }
     let mut out: Vec<(String, f64)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_err(path, e))?;
         let line = rec.position().map_or(0, |p| p.line());
+        if !filters
+            .iter()
+            .all(|(c, want)| rec.get(*c).unwrap_or("").trim() == *want)
+        {
+            continue;
+        }
         let code = rec.get(pi).unwrap_or("").trim().to_string();
-        let cell = rec.get(vi).unwrap_or("").trim();
         if code.is_empty() {
             return Err(IoError::Cell {
                 path: path.to_path_buf(),
@@ -226,16 +285,21 @@ pub fn read_changes(
                 message: "empty product code".into(),
             });
         }
-        let v = cell
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| IoError::Cell {
-                path: path.to_path_buf(),
-                line,
-                column: header[vi].to_string(),
-                message: format!("`{cell}` is not a finite number"),
-            })?;
+        let mut v = 0.0;
+        for &(sign, ci) in &terms {
+            let cell = rec.get(ci).unwrap_or("").trim();
+            let x = cell
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| IoError::Cell {
+                    path: path.to_path_buf(),
+                    line,
+                    column: header[ci].to_string(),
+                    message: format!("`{cell}` is not a finite number"),
+                })?;
+            v += sign * x;
+        }
         match index.get(&code) {
             Some(&i) => out[i].1 += v,
             None => {
@@ -313,16 +377,34 @@ mod tests {
 
     #[test]
     fn changes_file_columns_and_errors() {
+        let d = ChangeSpec::default();
         let p = write("ch.csv", "hs6,delta_exports\n010121,5\n010121,2\n");
-        assert_eq!(
-            read_changes(&p, None, None).unwrap(),
-            [("010121".to_string(), 7.0)]
-        );
+        assert_eq!(read_changes(&p, &d).unwrap(), [("010121".to_string(), 7.0)]);
         let p = write("bad.csv", "product,value\n010121,abc\n");
-        let e = read_changes(&p, None, None).unwrap_err().to_string();
+        let e = read_changes(&p, &d).unwrap_err().to_string();
         assert!(e.contains(":2: column value: `abc`"), "{e}");
         let p = write("nocol.csv", "a,b\n1,2\n");
-        let e = read_changes(&p, None, None).unwrap_err().to_string();
+        let e = read_changes(&p, &d).unwrap_err().to_string();
         assert!(e.contains("no product column"), "{e}");
+        // Scenario line results: one exporter's lines, new minus baseline.
+        let p = write(
+            "lines.csv",
+            "partner,product,baseline_imports,new_imports\nAFG,080211,10,14\nZAF,080211,5,6\nAFG,520100,3,2.5\n",
+        );
+        let spec = ChangeSpec {
+            value: Some("new_imports - baseline_imports".into()),
+            filters: vec![("partner".into(), "AFG".into())],
+            ..ChangeSpec::default()
+        };
+        assert_eq!(
+            read_changes(&p, &spec).unwrap(),
+            [("080211".to_string(), 4.0), ("520100".to_string(), -0.5)]
+        );
+        let bad = ChangeSpec {
+            value: Some("new_imports-".into()),
+            ..ChangeSpec::default()
+        };
+        let e = read_changes(&p, &bad).unwrap_err().to_string();
+        assert!(e.contains("expected column names joined by + or -"), "{e}");
     }
 }
