@@ -1610,8 +1610,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     // ---- Demo steps, in pipeline order. LATER STEPS GO HERE: append
     // ("title", crate::cmd::<area>::demo_step) to this list; each receives the same context. ----
-    let steps: Vec<(&str, DemoStep)> =
-        vec![("trade balance, composition, top products", data_step)];
+    let steps: Vec<(&str, DemoStep)> = vec![
+        ("trade balance, composition, top products", data_step),
+        (
+            "tariff scenario, partial equilibrium",
+            crate::cmd::simulate::demo_step,
+        ),
+        ("general equilibrium", crate::cmd::ge::demo_step),
+        ("jobs in trade", crate::cmd::jobs::demo_step),
+        ("report", crate::cmd::report::demo_step),
+    ];
     for (title, step) in steps {
         step(&ctx).map_err(|e| anyhow::anyhow!("demo step `{title}` failed: {e:#}"))?;
     }
