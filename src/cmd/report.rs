@@ -473,6 +473,24 @@ fn shown_args(args: &[OsString]) -> String {
         .join(" ")
 }
 
+/// A `balanza` command that exited with an error: its exit code (2 = the input was at fault,
+/// see main.rs; anything else, or none, = it crashed) and message.
+#[derive(Debug)]
+pub struct CommandFailed {
+    /// Exit code, `None` when killed by a signal.
+    pub code: Option<i32>,
+    /// The command line and its error message.
+    pub message: String,
+}
+
+impl std::fmt::Display for CommandFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CommandFailed {}
+
 /// Runs this same `balanza` program with `args` and returns its standard output; a failure
 /// carries the command line and its error message.
 fn run_balanza_stdout(args: &[OsString]) -> anyhow::Result<String> {
@@ -485,7 +503,11 @@ fn run_balanza_stdout(args: &[OsString]) -> anyhow::Result<String> {
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let err = err.trim().trim_start_matches("error: ");
-        anyhow::bail!("`balanza {}` failed: {err}", shown_args(args));
+        return Err(CommandFailed {
+            code: out.status.code(),
+            message: format!("`balanza {}` failed: {err}", shown_args(args)),
+        }
+        .into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

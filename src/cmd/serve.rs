@@ -8,7 +8,7 @@
 //! at most [`MAX_RUNNING`] at a time, and are cached per request so that repeated and
 //! concurrent requests for the same thing cost one run.
 
-use crate::cmd::report::{dataset_sections, run_balanza_json, DatasetQuery};
+use crate::cmd::report::{dataset_sections, run_balanza_json, CommandFailed, DatasetQuery};
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
@@ -316,10 +316,20 @@ impl App {
                 }
                 *n += 1;
             }
-            let r = run_balanza_json(&args)
+            let r = run_balanza_json(&args).map_err(|e| {
                 // The commands exit 2 when the input is at fault (an unknown reporter, a
                 // scenario that does not validate): the request was bad, not the server.
-                .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e:#}")));
+                // Any other failure (a crash) is the server's.
+                let input_fault = e
+                    .downcast_ref::<CommandFailed>()
+                    .is_some_and(|c| c.code == Some(2));
+                let status = if input_fault {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                (status, format!("{e:#}"))
+            });
             *lock.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
             cv.notify_one();
             r
