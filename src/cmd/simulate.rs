@@ -637,7 +637,7 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     );
     for (name, t) in &tables {
         if matches!(name.as_str(), "summary" | "by_measure") {
-            print!("{}", t.to_text());
+            println!("{}", t.to_text());
         }
     }
     println!(
@@ -647,4 +647,30 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
         ctx.dir.join("tariffs_synthetic.csv").display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::demo::{make_dataset, DemoContext};
+
+    /// The demo step runs the shipped LDC example on the synthetic world (for any reporter:
+    /// the synthetic world has Chinese imports) and writes its tables.
+    #[test]
+    fn demo_step_runs() {
+        let dir = std::env::temp_dir().join(format!("balanza-sim-demo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ctx = DemoContext {
+            dataset: dir.join("world.parquet"),
+            dir: dir.clone(),
+            reporter: "ZAF".into(),
+            seed: 42,
+        };
+        make_dataset(&ctx).unwrap();
+        super::demo_step(&ctx).unwrap();
+        assert!(dir.join("simulate/lines.csv").exists());
+        let summary = std::fs::read_to_string(dir.join("simulate/summary.csv")).unwrap();
+        assert!(summary.contains("import_change"));
+        assert!(dir.join("tariffs_synthetic.csv").exists());
+    }
 }
