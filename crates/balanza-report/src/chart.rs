@@ -702,6 +702,70 @@ mod tests {
         assert_eq!(svg.matches("<g class=\"bar\"").count(), 3);
     }
 
+    /// Every rect of a chart (x, y, width, height), parsed back from the SVG.
+    fn rects(svg: &str) -> Vec<[f64; 4]> {
+        let num = |tag: &str, a: &str| -> f64 {
+            let k = format!(" {a}=\"");
+            let i = tag.find(&k).unwrap() + k.len();
+            tag[i..i + tag[i..].find('"').unwrap()].parse().unwrap()
+        };
+        svg.match_indices("<rect x=")
+            .map(|(i, _)| {
+                let tag = &svg[i..i + svg[i..].find("/>").unwrap()];
+                [
+                    num(tag, "x"),
+                    num(tag, "y"),
+                    num(tag, "width"),
+                    num(tag, "height"),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bars_stay_inside_the_chart_and_scale_with_their_values() {
+        let datasets: [&[f64]; 4] = [
+            &[1.0, 2.0, 3.0],
+            &[-5e9, 2e9, 0.0, 7.5e9],
+            &[-0.001, -0.002],
+            &[1e-12, 3e6, -4e6],
+        ];
+        for data in datasets {
+            let groups: Vec<BarGroup> = data
+                .iter()
+                .enumerate()
+                .map(|(i, v)| BarGroup {
+                    label: format!("C{i}"),
+                    values: vec![*v],
+                })
+                .collect();
+            let svg = hbar_chart(&text(Unit::Money("USD".into())), &["v".into()], &groups);
+            let h: f64 = {
+                let i = svg.find("viewBox=\"0 0 ").unwrap() + 13;
+                let rest = &svg[i..];
+                rest[rest.find(' ').unwrap() + 1..rest.find('"').unwrap()]
+                    .parse()
+                    .unwrap()
+            };
+            let bars: Vec<[f64; 4]> = rects(&svg).into_iter().filter(|r| r[3] == 16.0).collect();
+            assert_eq!(bars.len(), data.len(), "{data:?}");
+            for r in &bars {
+                assert!(r[0] >= 0.0 && r[0] + r[2] <= WIDTH && r[1] >= 0.0 && r[1] + r[3] <= h);
+            }
+            // Bar length is proportional to |value| (up to the 0.5 minimum and rounding).
+            let big = data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let wmax = bars.iter().fold(0.0f64, |m, r| m.max(r[2]));
+            for (r, v) in bars.iter().zip(data) {
+                let want = v.abs() / big * wmax;
+                assert!(
+                    (r[2] - want.max(0.5)).abs() <= 0.2,
+                    "{data:?}: {} vs {want}",
+                    r[2]
+                );
+            }
+        }
+    }
+
     #[test]
     fn empty_and_constant_inputs_do_not_break() {
         let svg = hbar_chart(&text(Unit::Percent), &["x".into()], &[]);
