@@ -1,5 +1,5 @@
 //! The tariff table: applied ad-valorem rates by importer, partner (or MFN), HS product, year
-//! and regime, with readers for WITS/TRAINS exports and plain CSV, and the precedence rule
+//! and regime, with readers for WITS/TRAINS exports, plain CSV and Parquet, and the precedence rule
 //! that turns it into one rate per (partner, product) line.
 //!
 //! Accepted files (CSV, optionally gzip-compressed `.gz`; header names are matched ignoring
@@ -10,6 +10,7 @@
 //!   partner. `product` is an HS code of 0 to 6 digits (longer national tariff lines are
 //!   averaged to HS6); a shorter code applies to every HS6 code under it, and an empty product
 //!   (or `*`/`ALL`) applies to all products. `rate_pct` is in percent (7.5 = 7.5 %).
+//! * **Parquet** with the plain CSV's columns (strings or numbers; a null partner = MFN).
 //! * **WITS/TRAINS export** (the "Tariff – View and Export" / Advanced Query result files):
 //!   recognised by a `DutyType` or `Simple Average` column. Columns used: `Reporter` (or
 //!   `Reporter ISO3`/`Reporter Code`/`Reporter_ISO_N`, ISO3 or numeric), `Partner` (`WLD`/`000`
@@ -106,6 +107,58 @@ pub(crate) fn open_text(path: &Path) -> Result<Box<dyn Read>, SimError> {
     }
 }
 
+/// True for a `.parquet` file or one that starts with Parquet's magic bytes.
+fn is_parquet(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
+        return true;
+    }
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"PAR1"
+}
+
+/// A Parquet tariff table as CSV text (header = column names), so both formats share one
+/// validating reader. Tariff tables are small (one row per line and regime), so the text copy
+/// costs little; row numbers in errors count the header as line 1, like CSV.
+fn parquet_as_csv(path: &Path) -> Result<Vec<u8>, SimError> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let err = |m: String| SimError::Io {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    let f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let reader =
+        SerializedFileReader::new(f).map_err(|e| err(format!("not a Parquet file: {e}")))?;
+    let schema = reader.metadata().file_metadata().schema_descr_ptr();
+    let names: Vec<String> = (0..schema.num_columns())
+        .map(|i| schema.column(i).name().to_string())
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&names).map_err(|e| err(e.to_string()))?;
+    let rows = reader.get_row_iter(None).map_err(|e| err(e.to_string()))?;
+    for row in rows {
+        let row = row.map_err(|e| err(e.to_string()))?;
+        let cells: Vec<String> = row
+            .get_column_iter()
+            .map(|(_, v)| match v {
+                Field::Null => String::new(),
+                Field::Str(s) => s.clone(),
+                Field::Float(x) => f64::from(*x).to_string(),
+                Field::Double(x) => x.to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        w.write_record(&cells).map_err(|e| err(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| err(e.to_string()))
+}
+
 fn resolve_country(code: &str) -> Option<String> {
     let t = code.trim();
     if let Some(c) = country(t) {
@@ -118,9 +171,17 @@ fn resolve_country(code: &str) -> Option<String> {
 }
 
 impl TariffTable {
-    /// Reads a plain or WITS/TRAINS tariff CSV (see the module docs for the columns).
+    /// Reads a plain or WITS/TRAINS tariff CSV, or a Parquet file with the plain columns (see
+    /// the module docs).
     pub fn read(path: &Path) -> Result<TariffTable, SimError> {
-        let reader = open_text(path)?;
+        if is_parquet(path) {
+            let csv_text = parquet_as_csv(path)?;
+            return Self::read_csv(path, Box::new(std::io::Cursor::new(csv_text)));
+        }
+        Self::read_csv(path, open_text(path)?)
+    }
+
+    fn read_csv(path: &Path, reader: Box<dyn Read>) -> Result<TariffTable, SimError> {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let ferr = |line: u64, col: usize, message: String| SimError::File {
             path: path.to_path_buf(),
@@ -593,6 +654,58 @@ mod tests {
         );
         let e = TariffTable::read(&bad).unwrap_err().to_string();
         assert!(e.contains(":3:4") && e.contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn parquet_tariffs() {
+        use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type};
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        use std::sync::Arc;
+        let schema = Arc::new(
+            parquet::schema::parser::parse_message_type(
+                "message t { required binary importer (UTF8); optional binary partner (UTF8); \
+                 required binary product (UTF8); required int32 year; required double rate_pct; }",
+            )
+            .unwrap(),
+        );
+        let p = std::env::temp_dir().join(format!("balanza-sim-{}-t.parquet", std::process::id()));
+        let file = std::fs::File::create(&p).unwrap();
+        let mut w =
+            SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+                .unwrap();
+        let mut rg = w.next_row_group().unwrap();
+        let ba = |v: &[&str]| v.iter().map(|s| ByteArray::from(*s)).collect::<Vec<_>>();
+        let mut k = 0;
+        while let Some(mut col) = rg.next_column().unwrap() {
+            match k {
+                0 => col
+                    .typed::<ByteArrayType>()
+                    .write_batch(&ba(&["CHN", "CHN"]), None, None),
+                1 => col
+                    .typed::<ByteArrayType>()
+                    .write_batch(&ba(&["AFG"]), Some(&[0, 1]), None),
+                2 => col
+                    .typed::<ByteArrayType>()
+                    .write_batch(&ba(&["0809", "0809"]), None, None),
+                3 => col
+                    .typed::<Int32Type>()
+                    .write_batch(&[2020, 2020], None, None),
+                _ => col
+                    .typed::<DoubleType>()
+                    .write_batch(&[10.0, 0.0], None, None),
+            }
+            .unwrap();
+            col.close().unwrap();
+            k += 1;
+        }
+        rg.close().unwrap();
+        w.close().unwrap();
+        let t = TariffTable::read(&p).unwrap();
+        let ids: HashMap<String, u32> = [("AFG".to_string(), 0), ("ZAF".to_string(), 1)].into();
+        let idx = t.index("CHN", 2020, &ids);
+        assert_eq!(idx.rate(1, "080929"), Some((0.10, "MFN")));
+        assert_eq!(idx.rate(0, "080929"), Some((0.0, "preferential")));
     }
 
     #[test]
