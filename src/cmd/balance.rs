@@ -345,6 +345,9 @@ pub fn balance_table(q: &Query, args: &QueryArgs, by: &str) -> anyhow::Result<Ta
         ]);
     }
     t.note(q.flows.source_note.clone());
+    if let Some(note) = reported_totals_note(q, args) {
+        t.note(note);
+    }
     if let Some(m) = &map {
         end_use_notes(&mut t, &g, m);
     }
@@ -354,6 +357,32 @@ pub fn balance_table(q: &Query, args: &QueryArgs, by: &str) -> anyhow::Result<Ta
         ));
     }
     Ok(t)
+}
+
+/// When the data also has the reporter's reported totals with the world and they were not the
+/// source, a note with them, for comparison with the partner sums (USD only).
+fn reported_totals_note(q: &Query, args: &QueryArgs) -> Option<String> {
+    if args.source.eq_ignore_ascii_case("totals") || q.flows.currency != "USD" {
+        return None;
+    }
+    let r = q.table.country_id(&q.reporter)?;
+    let years: std::collections::HashSet<i32> = q.flows.cells.iter().map(|c| c.year).collect();
+    let (mut x, mut m, mut any) = (0.0, 0.0, false);
+    for t in &q.table.reported_totals {
+        if t.reporter == r && years.contains(&t.year) {
+            any = true;
+            match t.flow {
+                balanza_data::Flow::Exports => x += t.value,
+                balanza_data::Flow::Imports => m += t.value,
+            }
+        }
+    }
+    any.then(|| {
+        format!(
+            "{}'s reported totals with the world (partner WLD) in the same years: exports {x:.0}, imports {m:.0} USD (--source totals uses them)",
+            q.reporter
+        )
+    })
 }
 
 /// Runs `balanza balance`.
