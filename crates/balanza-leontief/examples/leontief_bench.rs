@@ -10,7 +10,8 @@
 //!
 //! * `inverse`: `I − A`, LU with partial pivoting, explicit inverse, and the library's checks
 //!   (`balanza_leontief::calc::leontief`, what `balanza jobs` runs);
-//! * `footprints`: `M = S L` then `M Y` (20 satellite rows, 40 final-demand columns);
+//! * `footprints`: `M = S L` then `M Y` (20 satellite rows, 40 final-demand columns), on one
+//!   thread (memory-bound; see the comment in `run`);
 //! * `solve_path`: footprints without the inverse: LU of `I − A`, then `(I − A)ᵀ X = Sᵀ`
 //!   (`M = Xᵀ`), then `M Y` — what a caller that does not need L itself can do.
 //!
@@ -23,8 +24,9 @@
 //! construction (x = L y, Z = A diag(x)), so `balanza jobs --io` can be timed end to end.
 
 use balanza_leontief::calc::leontief;
+use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
-use faer::Mat;
+use faer::{Accum, Mat, Par};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -156,8 +158,27 @@ fn run(dir: &Path, reps: usize) -> Result<(), Box<dyn std::error::Error>> {
         t_inv = t_inv.min(t0.elapsed().as_secs_f64());
 
         let t0 = Instant::now();
-        let m = &s * &l;
-        let d = &m * &y;
+        // One thread: S L (20 × 3,000 times 3,000²) streams L once and is bound by memory,
+        // so a second thread only adds scheduling cost (measured here: 0.010 s on one thread
+        // against 0.03–0.06 s with faer's default two-thread rayon split).
+        let mut m = Mat::zeros(k, n);
+        matmul(
+            m.as_mut(),
+            Accum::Replace,
+            s.as_ref(),
+            l.as_ref(),
+            1.0,
+            Par::Seq,
+        );
+        let mut d = Mat::zeros(k, f);
+        matmul(
+            d.as_mut(),
+            Accum::Replace,
+            m.as_ref(),
+            y.as_ref(),
+            1.0,
+            Par::Seq,
+        );
         t_fp = t_fp.min(t0.elapsed().as_secs_f64());
         chk_fp = sum(&d);
         drop(l);
