@@ -517,8 +517,6 @@ fn run_balanza_stdout(args: &[OsString]) -> anyhow::Result<String> {
 ///
 /// Files are recognised by their columns, not their names (see [`classify`]); a part that is
 /// missing is simply left out, and one that cannot be charted becomes a warning in the report.
-// Called by `balanza demo` once the lead wires it in; until then nothing else calls it.
-#[allow(dead_code)]
 pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     let mut args = Args {
         out: ctx.dir.join("report.html"),

@@ -983,18 +983,25 @@ fn demo_ends_with_its_report() {
     assert!(o.status.success(), "balanza demo: {}", stderr(&o));
     let report = dir.join("report.html");
     let out = stdout(&o);
-    if !out.contains("Report of the demo") {
-        // Until `balanza demo` calls `cmd::report::demo_step` as its last step.
-        println!("SKIP demo_ends_with_its_report: the demo does not run the report step yet");
-        return;
-    }
+    assert!(
+        out.contains("Report of the demo"),
+        "the demo ends with its report: {out}"
+    );
     assert!(
         out.contains(report.to_str().unwrap()),
         "prints the path: {out}"
     );
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("SYNTHETIC DATA"), "labelled as synthetic");
-    assert!(html.contains("data-section=\"balance\""));
+    // Every step of the demo shows up: balance and composition on the synthetic dataset, the
+    // LDC scenario, the GE counterfactual and the jobs in exports.
+    for sec in ["balance", "composition", "scenario", "ge", "jobs"] {
+        assert!(
+            html.contains(&format!("data-section=\"{sec}\"")),
+            "section {sec}"
+        );
+    }
+    assert!(!html.contains("class=\"warning\""), "no part left out");
     assert!(!html.contains("<script") && !html.contains("NaN"));
     let Some(browser) = chromium("demo_ends_with_its_report") else {
         return;
