@@ -48,13 +48,31 @@ pub fn technical_coefficients(
             }
         }
     }
-    Ok(Mat::from_fn(n, n, |i, j| {
-        if x[j] == 0.0 {
-            0.0
-        } else {
-            z[(i, j)] / x[j]
+    let a = Mat::from_fn(
+        n,
+        n,
+        |i, j| {
+            if x[j] == 0.0 {
+                0.0
+            } else {
+                z[(i, j)] / x[j]
+            }
+        },
+    );
+    // Finite inputs can still overflow (a flow of 1e300 over an output of 1e-10).
+    for j in 0..n {
+        if let Some(i) = (0..n).find(|&i| !a[(i, j)].is_finite()) {
+            return Err(IoError::Invalid(format!(
+                "the input coefficient of `{}` buying from `{}` overflows ({} / {}); check the \
+                 units of Z and x",
+                labels[j],
+                labels[i],
+                z[(i, j)],
+                x[j]
+            )));
         }
-    }))
+    }
+    Ok(a)
 }
 
 /// The Leontief inverse and what was noticed computing it.
@@ -255,6 +273,9 @@ mod tests {
         assert!(e.to_string().contains("`s1` has zero gross output"), "{e}");
         let e = technical_coefficients(z.as_ref(), &[10.0, -1.0], &labels(2)).unwrap_err();
         assert!(e.to_string().contains("`s1` is negative"), "{e}");
+        let z = Mat::from_fn(2, 2, |_, _| 1e300);
+        let e = technical_coefficients(z.as_ref(), &[1e-10, 1.0], &labels(2)).unwrap_err();
+        assert!(e.to_string().contains("overflows"), "{e}");
     }
 
     #[test]
