@@ -271,6 +271,10 @@ pub fn is_special_code(code: &str) -> bool {
     )
 }
 
+/// Reporter codes that stand for a group of countries whose members also report (the EU as a
+/// whole, `EUN`): partners' mirror sums leave their declarations out to avoid double counting.
+pub const AGGREGATE_REPORTERS: &[&str] = &["EUN"];
+
 /// Resolves an alpha-3 code as found in a file: ISO3 countries and the special codes are kept,
 /// legacy aliases translated (the second value says so). `None` = unknown.
 pub fn resolve_iso3(raw: &str) -> Option<(String, bool)> {

@@ -180,6 +180,14 @@ pub fn reporter_flows(
             Source::Reported => (1u8, 2u8),
             _ => (2u8, 1u8),
         };
+        // Declarations by a group of countries (the EU as `EUN`) repeat its members' own: in
+        // mirror sums they would count the same flows twice, so they are left out (and said).
+        let aggregates: Vec<u32> = balanza_data::read::AGGREGATE_REPORTERS
+            .iter()
+            .filter_map(|c| t.country_id(c))
+            .filter(|&id| id != r)
+            .collect();
+        let mut skipped_aggregate = 0usize;
         for i in 0..t.len() {
             let (e, m) = (t.exporter[i], t.importer[i]);
             if e != r && m != r {
@@ -190,6 +198,17 @@ pub fn reporter_flows(
                 continue;
             }
             let d = t.declared_by[i];
+            if source == Source::Mirror && !aggregates.is_empty() {
+                let declarant = match d {
+                    1 => Some(e),
+                    2 => Some(m),
+                    _ => None,
+                };
+                if declarant.is_some_and(|x| aggregates.contains(&x)) {
+                    skipped_aggregate += 1;
+                    continue;
+                }
+            }
             let v = t.value[i];
             if e == r && m == r {
                 // A declared flow with itself as partner (e.g. China's imports of goods of
@@ -211,7 +230,11 @@ pub fn reporter_flows(
         } else if source == Source::Reported {
             format!("source: {reporter}'s own declarations (exports as declared by {reporter}, imports as declared by {reporter})")
         } else {
-            format!("source: mirror flows (exports = partners' declared imports from {reporter}, imports = partners' declared exports to {reporter})")
+            let mut n = format!("source: mirror flows (exports = partners' declared imports from {reporter}, imports = partners' declared exports to {reporter})");
+            if skipped_aggregate > 0 {
+                n.push_str(&format!("; {skipped_aggregate} declarations by country groups (EUN) left out, as they repeat their members' declarations"));
+            }
+            n
         }
     };
     if cells.is_empty() {
