@@ -212,12 +212,27 @@ fn poisson_dev(y: &[f64], mu: &[f64]) -> f64 {
         .sum()
 }
 
-fn poisson_ll(y: &[f64], mu: &[f64]) -> f64 {
+/// Poisson log-likelihood without the `-sum ln(y!)` term (added by the caller once).
+fn poisson_ll_kernel(y: &[f64], mu: &[f64]) -> f64 {
     y.par_iter()
         .zip(mu.par_iter())
         .map(|(&y, &m)| {
             let t = if y > 0.0 { y * m.ln() } else { 0.0 };
-            t - m - ln_gamma(y + 1.0)
+            t - m
+        })
+        .sum()
+}
+
+/// `sum ln(y!)` (ln Γ(y + 1)), with a table for the small integers that dominate counts.
+fn sum_ln_factorial(y: &[f64]) -> f64 {
+    let table: Vec<f64> = (0..1024).map(|k| ln_gamma(k as f64 + 1.0)).collect();
+    y.par_iter()
+        .map(|&v| {
+            if v >= 0.0 && v < 1024.0 && v.fract() == 0.0 {
+                table[v as usize]
+            } else {
+                ln_gamma(v + 1.0)
+            }
         })
         .sum()
 }
@@ -477,6 +492,8 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             .collect();
     let mut w: Vec<f64> = mu.clone();
     let mut z: Vec<f64> = vec![0.0; n];
+    let mut eta_new: Vec<f64> = vec![0.0; n];
+    let mut mu_new: Vec<f64> = vec![0.0; n];
     while iterations < opts.max_iter {
         iterations += 1;
         w.copy_from_slice(&mu);
@@ -484,13 +501,9 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             *zi = eta[i] + (s.y[i] - mu[i]) / mu[i];
         });
         let dm = Demeaner::new(&s.fe, &w);
-        // Regressors are demeaned tightly in the first iteration so that collinearity with
-        // the fixed effects is recognised; later iterations warm-start from there.
-        let xtol = if iterations == 1 {
-            opts.fe_tol.max(1e-6)
-        } else {
-            inner_tol
-        };
+        // Regressors get the IRLS tolerance too; collinearity is screened loosely in the
+        // first iteration and confirmed on a tight demeaning (below).
+        let xtol = inner_tol;
         {
             let mut vars: Vec<&[f64]> = vec![&z];
             let mut alphas = vec![std::mem::take(&mut alpha_z)];
@@ -525,10 +538,31 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             }
         }
         let cols: Vec<&[f64]> = active.iter().map(|&j| xt[j].as_slice()).collect();
-        let (a, b) = linalg::cross(&cols, Some(&w), Some(&zt));
+        let (mut a, mut b) = linalg::cross(&cols, Some(&w), Some(&zt));
         let kk = active.len();
         if iterations == 1 {
             let reference: Vec<f64> = active.iter().map(|&j| raw_norm[j]).collect();
+            // Screening on the loose demeaning (its residual error is ~1e-4 relative, so a
+            // regressor collinear with the fixed effects keeps ~1e-8 of its norm): a suspect
+            // triggers a tight demeaning of the regressors and the strict test.
+            let suspect = linalg::collinear(&a, kk, &reference, 1e-5);
+            if suspect.iter().any(|&d| d) {
+                let vars: Vec<&[f64]> = active.iter().map(|&j| s.x[j].as_slice()).collect();
+                let mut alphas: Vec<Vec<f64>> = active
+                    .iter()
+                    .map(|&j| std::mem::take(&mut alpha_x[j]))
+                    .collect();
+                let mut outs: Vec<Vec<f64>> =
+                    active.iter().map(|&j| std::mem::take(&mut xt[j])).collect();
+                let tight = opts.fe_tol.min(1e-9);
+                dm.demean_many(&vars, &mut alphas, &mut outs, tight, opts.fe_max_sweeps);
+                for (p, &j) in active.iter().enumerate() {
+                    alpha_x[j] = std::mem::take(&mut alphas[p]);
+                    xt[j] = std::mem::take(&mut outs[p]);
+                }
+                let cols: Vec<&[f64]> = active.iter().map(|&j| xt[j].as_slice()).collect();
+                (a, b) = linalg::cross(&cols, Some(&w), Some(&zt));
+            }
             let drop = linalg::collinear(&a, kk, &reference, opts.collin_tol);
             if drop.iter().any(|&d| d) {
                 let gone: Vec<String> = active
@@ -555,38 +589,35 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         let new_beta = linalg::solve_spd(&a, kk, &b).ok_or_else(|| {
             GravityError::Degenerate("the regressors' cross-product matrix is singular".into())
         })?;
-        // New linear predictor: eta = z - (z~ - X~ b).
-        let eta_new: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let mut e = zt[i];
-                for (bj, c) in new_beta.iter().zip(&cols) {
-                    e -= bj * c[i];
-                }
-                z[i] - e
-            })
-            .collect();
+        // New linear predictor: eta = z - (z~ - X~ b), into a reused buffer.
+        eta_new.par_iter_mut().enumerate().for_each(|(i, en)| {
+            let mut e = zt[i];
+            for (bj, c) in new_beta.iter().zip(&cols) {
+                e -= bj * c[i];
+            }
+            *en = z[i] - e;
+        });
         // Step-halving while the deviance is not finite.
         let mut step = 1.0;
         let mut halvings = 0;
-        let (mu_new, dev_new, eta_try) = loop {
-            let eta_try: Vec<f64> = if step == 1.0 {
-                eta_new.clone()
-            } else {
-                eta.iter()
-                    .zip(&eta_new)
-                    .map(|(o, nw)| o + step * (nw - o))
-                    .collect()
-            };
-            let mu_try: Vec<f64> = eta_try
-                .par_iter()
+        let dev_new = loop {
+            if step < 1.0 {
+                // eta_new <- eta + step (eta_new_full - eta), with eta_new_full recovered
+                // from the previous (twice larger) step.
+                eta_new
+                    .par_iter_mut()
+                    .zip(eta.par_iter())
+                    .for_each(|(nw, o)| *nw = o + 0.5 * (*nw - o));
+            }
+            mu_new
+                .par_iter_mut()
+                .zip(eta_new.par_iter())
                 .enumerate()
-                .map(|(i, e)| (e + off(i)).exp())
-                .collect();
-            let d = poisson_dev(&s.y, &mu_try);
-            let ok = d.is_finite() && mu_try.iter().all(|m| *m > 0.0 && m.is_finite());
+                .for_each(|(i, (m, e))| *m = (e + off(i)).exp());
+            let d = poisson_dev(&s.y, &mu_new);
+            let ok = d.is_finite() && mu_new.par_iter().all(|m| *m > 0.0 && m.is_finite());
             if ok {
-                break (mu_try, d, eta_try);
+                break d;
             }
             halvings += 1;
             if halvings > 30 {
@@ -606,8 +637,8 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             eprintln!("irls {iterations}: deviance {dev_new:.10e}, crit {crit:.2e}");
         }
         beta = new_beta;
-        eta = eta_try;
-        mu = mu_new;
+        std::mem::swap(&mut eta, &mut eta_new);
+        std::mem::swap(&mut mu, &mut mu_new);
         dev = dev_new;
         if crit < opts.tol && inner_tol <= opts.fe_tol {
             converged = true;
@@ -646,7 +677,8 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         .map(|(i, e)| (e + off(i)).exp())
         .collect();
     let deviance = poisson_dev(&s.y, &mu_fin);
-    let loglik = poisson_ll(&s.y, &mu_fin);
+    let lnfact = sum_ln_factorial(&s.y);
+    let loglik = poisson_ll_kernel(&s.y, &mu_fin) - lnfact;
     // Null model: intercept (and offset) only.
     let null_mu: Vec<f64> = match &s.offset {
         None => vec![ymean; n],
@@ -656,7 +688,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             o.iter().map(|v| c * v.exp()).collect()
         }
     };
-    let null_loglik = poisson_ll(&s.y, &null_mu);
+    let null_loglik = poisson_ll_kernel(&s.y, &null_mu) - lnfact;
     let null_deviance = poisson_dev(&s.y, &null_mu);
     let resid: Vec<f64> = s.y.iter().zip(&mu_fin).map(|(y, m)| y - m).collect();
     let mut kept = vec![false; input.y.len()];
@@ -670,9 +702,17 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         .map(|j| s.names[j].clone())
         .collect();
     // The variance is evaluated at the estimate: regressors demeaned with the final weights
-    // (mu), warm-started from the last IRLS demeaning (a few sweeps).
+    // (mu), warm-started from the last IRLS demeaning (a few sweeps), unless the last
+    // iteration's weights already equal them to 1e-9.
+    let stale = w
+        .iter()
+        .zip(&mu_fin)
+        .fold(0.0f64, |m, (a, b)| m.max((a / b - 1.0).abs()));
     w.copy_from_slice(&mu_fin);
-    {
+    if trace() {
+        eprintln!("final weights differ from the last IRLS ones by {stale:.1e} (relative)");
+    }
+    if stale > 1e-9 {
         let dm = Demeaner::new(&s.fe, &w);
         let vars: Vec<&[f64]> = active.iter().map(|&j| s.x[j].as_slice()).collect();
         let mut alphas: Vec<Vec<f64>> = active
