@@ -8,8 +8,6 @@ use balanza_sim::scenario::Scenario;
 use balanza_sim::tariffs::{synthetic_mfn, TariffTable};
 use std::path::{Path, PathBuf};
 
-// `allow(dead_code)`: used once `balanza demo` lists `demo_step` among its steps (demo.rs).
-#[allow(dead_code)]
 /// The example scenario the demo runs (zero tariffs for LDCs with diplomatic relations).
 const DEMO_SCENARIO: &str = include_str!("../../examples/scenarios/china_ldc_zero_tariff.toml");
 
@@ -572,7 +570,6 @@ fn write_dir(
 
 /// The demo's simulation step: synthetic MFN tariffs for the demo importer, then the shipped
 /// example "zero tariffs for LDCs with diplomatic relations" on the synthetic world.
-#[allow(dead_code)]
 pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     let flows = load_flows(&ctx.dataset)?;
     // The example is China's scheme; if the synthetic world has no Chinese imports, the demo
