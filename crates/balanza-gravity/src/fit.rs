@@ -228,7 +228,7 @@ fn sum_ln_factorial(y: &[f64]) -> f64 {
     let table: Vec<f64> = (0..1024).map(|k| ln_gamma(k as f64 + 1.0)).collect();
     y.par_iter()
         .map(|&v| {
-            if v >= 0.0 && v < 1024.0 && v.fract() == 0.0 {
+            if (0.0..1024.0).contains(&v) && v.fract() == 0.0 {
                 table[v as usize]
             } else {
                 ln_gamma(v + 1.0)
