@@ -59,7 +59,8 @@ EXAMPLES
 
 /// Arguments of `balanza estimate`.
 #[derive(clap::Args, Debug)]
-#[command(long_about = LONG_ABOUT)]
+// Shown under the options with `--help` (the one-line doc comment in main.rs sets the about).
+#[command(after_long_help = LONG_ABOUT)]
 pub struct Args {
     /// Data file: CSV or gzip'd CSV with a header row.
     #[arg(long, value_name = "FILE")]
