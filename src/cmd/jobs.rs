@@ -585,9 +585,6 @@ fn change_table(
 
 /// Demo: a seeded synthetic four-industry economy, written under `ctx.dir/io_synthetic` in
 /// the documented layout, then analysed like a real table.
-// Called by `cmd::demo` (owned by the demo's author); until it is wired in, this keeps the
-// binary free of dead-code warnings.
-#[allow(dead_code)]
 pub fn demo_step(ctx: &DemoContext) -> anyhow::Result<()> {
     let dir = ctx.dir.join("io_synthetic");
     write_synthetic_table(&dir, ctx.seed)?;
