@@ -3,7 +3,7 @@
 use super::data::{build, read_frame, PairData};
 use super::estimate::{cost_matrix, estimate, estimate_pair_fe, term_matrices, FirstStage};
 use super::model::{solve, Closure, GeOptions, GeSolution, Method, StopRule};
-use super::spec::{apply, suggest, GeSpec};
+use super::spec::{apply, edit_frame, suggest, GeSpec};
 use super::GeError;
 use std::path::Path;
 
@@ -78,13 +78,15 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
             frame.rename_codes(&cols, from, to);
         }
     }
+    if !spec.data_edits.is_empty() {
+        let year_col = spec
+            .columns
+            .year_column
+            .clone()
+            .unwrap_or_else(|| "year".into());
+        edit_frame(&spec.data_edits, &mut frame, &map, &year_col)?;
+    }
     let mut vars: Vec<String> = spec.costs.iter().map(|t| t.column.clone()).collect();
-    vars.extend(spec.data_edits.iter().filter_map(|c| match &c.action {
-        super::spec::Action::Set { variable, .. }
-        | super::spec::Action::Add { variable, .. }
-        | super::spec::Action::Multiply { variable, .. } => Some(variable.clone()),
-        _ => None,
-    }));
     if let Some(pf) = &spec.pair_fe {
         vars.extend(pf.fill.iter().map(|t| t.column.clone()));
     }
@@ -92,7 +94,7 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
     vars.dedup();
     let data = build(&frame, &map, &vars)?;
     match &spec.pair_fe {
-        None => run_on(spec, data, ov),
+        None => run_cross(spec, data, ov),
         Some(pf) => {
             spec.check_countries(&data)?;
             let year_col = map
@@ -116,13 +118,20 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
 }
 
 /// Runs everything on one cross-section already in memory (first stage with exporter and
-/// importer effects, or the scenario's given coefficients).
+/// importer effects, or the scenario's given coefficients). Data edits apply to the
+/// in-memory regressors (their year limits are ignored: the data is one year).
 pub fn run_on(spec: &GeSpec, mut data: PairData, ov: &Overrides) -> Result<Outcome, GeError> {
     spec.check_countries(&data)?;
     if !spec.data_edits.is_empty() {
         // σ is irrelevant here: data edits only touch regressor columns.
         data.vars = apply(&spec.data_edits, &data, 2.0).vars;
     }
+    run_cross(spec, data, ov)
+}
+
+/// The cross-section path once the data is final.
+fn run_cross(spec: &GeSpec, data: PairData, ov: &Overrides) -> Result<Outcome, GeError> {
+    spec.check_countries(&data)?;
     let n = data.world.n();
     let first_stage = match &spec.coefficients {
         Some(b) => FirstStage {

@@ -84,6 +84,10 @@ pub struct Change {
     pub both_ways: bool,
     /// Include domestic pairs (i = i); off by default: border measures do not touch them.
     pub domestic: bool,
+    /// Data edits only: first year the edit applies to (panel files).
+    pub from_year: Option<i64>,
+    /// Data edits only: last year the edit applies to.
+    pub to_year: Option<i64>,
 }
 
 /// A validated GE scenario.
@@ -200,6 +204,8 @@ const CHANGE_KEYS: &[&str] = &[
     "importers",
     "both_ways",
     "domestic",
+    "from_year",
+    "to_year",
 ];
 
 /// Default ad-valorem equivalent of one day (models.md §3: 0.6–2.1 %, default 1.0 %).
@@ -545,12 +551,6 @@ impl GeSpec {
                 format!("expected [[ge.data_edits]] tables, found {}", o.type_str()),
             ),
         }
-        if pair_fe.is_some() && !data_edits.is_empty() {
-            c.push(
-                "ge.data_edits",
-                "not available with [ge.pair_fe] (edit the panel file instead)",
-            );
-        }
         let mut changes = Vec::new();
         match ge.get("changes") {
             None => c.push(
@@ -766,6 +766,16 @@ fn parse_change(
     let domestic = c
         .boolean(t.get("domestic"), &format!("{key}.domestic"))
         .unwrap_or(false);
+    let year =
+        |c: &mut Issues, k: &str| c.number(t.get(k), &format!("{key}.{k}")).map(|y| y as i64);
+    let from_year = year(c, "from_year");
+    let to_year = year(c, "to_year");
+    if (from_year.is_some() || to_year.is_some()) && key.starts_with("ge.changes") {
+        c.push(
+            key,
+            "from_year/to_year select panel rows in data edits; a change acts on the base year",
+        );
+    }
     Some(Change {
         name,
         action,
@@ -773,7 +783,66 @@ fn parse_change(
         importers,
         both_ways,
         domestic,
+        from_year,
+        to_year,
     })
+}
+
+/// Applies data edits to a file's text cells (every row, or the rows in the edit's years),
+/// creating a missing column (0 everywhere) for `set` edits: e.g. a NAFTA dummy.
+pub fn edit_frame(
+    edits: &[Change],
+    frame: &mut super::data::Frame,
+    map: &super::data::ColumnMap,
+    year_col: &str,
+) -> Result<(), GeError> {
+    let (ce, ci) = (frame.column(&map.exporter)?, frame.column(&map.importer)?);
+    for ch in edits {
+        let (variable, f): (&str, Box<dyn Fn(f64) -> f64>) = match &ch.action {
+            Action::Set { variable, value } => (variable, Box::new(move |_| *value)),
+            Action::Add { variable, value } => (variable, Box::new(move |x| x + value)),
+            Action::Multiply { variable, value } => (variable, Box::new(move |x| x * value)),
+            _ => continue,
+        };
+        let col = match frame.column(variable) {
+            Ok(c) => c,
+            Err(e) => {
+                if !matches!(ch.action, Action::Set { .. }) {
+                    return Err(e);
+                }
+                frame.names.push(variable.to_string());
+                for r in &mut frame.rows {
+                    r.push("0".into());
+                }
+                frame.names.len() - 1
+            }
+        };
+        let cy = if ch.from_year.is_some() || ch.to_year.is_some() {
+            Some(frame.column(year_col)?)
+        } else {
+            None
+        };
+        for r in 0..frame.rows.len() {
+            let (e, i) = (frame.rows[r][ce].trim(), frame.rows[r][ci].trim());
+            if e == i && !ch.domestic {
+                continue;
+            }
+            let fwd = ch.exporters.contains(e) && ch.importers.contains(i);
+            let back = ch.both_ways && ch.exporters.contains(i) && ch.importers.contains(e);
+            if !(fwd || back) {
+                continue;
+            }
+            if let Some(cy) = cy {
+                let y = frame.number(r, cy)? as i64;
+                if ch.from_year.is_some_and(|f| y < f) || ch.to_year.is_some_and(|t| y > t) {
+                    continue;
+                }
+            }
+            let v = frame.number(r, col)?;
+            frame.rows[r][col] = format!("{}", f(v));
+        }
+    }
+    Ok(())
 }
 
 /// Counterfactual regressor values and cost factors for a list of changes.
