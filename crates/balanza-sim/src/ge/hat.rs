@@ -72,11 +72,64 @@ impl HatOutcome {
     }
 }
 
+/// Ad-valorem tariffs whose revenue is rebated to the importer's consumers (Costinot &
+/// Rodríguez-Clare 2014): `E'_j = Y'_j + D'_j + T'_j`, `T'_j = Σ_i t'_ij X'_ij`, with flows
+/// `X` measured net of duty. Rates are fractions, row-major `n × n`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tariffs<'a> {
+    /// Baseline rates.
+    pub before: &'a [f64],
+    /// Counterfactual rates.
+    pub after: &'a [f64],
+}
+
 /// Solves the hat-algebra system.
 ///
 /// `flows` are the baseline flows (row-major, exporter rows) whose row sums are `y0` and
-/// column sums `e0`; `t_hat` is `T^CFL/T^BLN` element-wise. `Closure::Purge` here means
-/// "balanced": `E' = Y'` (used to build the balanced world before a purge run).
+/// column sums `e0`; `t_hat` is `T^CFL/T^BLN` element-wise (the change in flows net of duty
+/// at unchanged prices). `Closure::Purge` here means "balanced": `E' = Y'` (used to build the
+/// balanced world before a purge run). With `tariffs`, shares are over tariff-inclusive
+/// spending, gross flows move by `t̂_ij (1+t'_ij)/(1+t_ij)`, output markets clear on flows net
+/// of duty, and the closure's expenditure is net of the rebated revenue.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_with_tariffs(
+    flows: &[f64],
+    y0: &[f64],
+    e0: &[f64],
+    t_hat: &[f64],
+    sigma: f64,
+    closure: Closure,
+    reference: usize,
+    tol: f64,
+    max_iter: usize,
+    countries: &[String],
+    tariffs: Option<Tariffs>,
+) -> Result<HatOutcome, GeError> {
+    let n = y0.len();
+    let (t0, t1) = match tariffs {
+        Some(t) => (t.before.to_vec(), t.after.to_vec()),
+        None => (vec![0.0; n * n], vec![0.0; n * n]),
+    };
+    // Gross (tariff-inclusive) baseline spending.
+    let mut e_gross = vec![0.0; n];
+    for i in 0..n {
+        for j in 0..n {
+            e_gross[j] += flows[i * n + j] * (1.0 + t0[i * n + j]);
+        }
+    }
+    let mut m = vec![0.0; n * n];
+    let mut keep = vec![0.0; n * n];
+    for k in 0..n * n {
+        let j = k % n;
+        m[k] = flows[k] * (1.0 + t0[k]) / e_gross[j] * t_hat[k] * (1.0 + t1[k]) / (1.0 + t0[k]);
+        keep[k] = 1.0 / (1.0 + t1[k]);
+    }
+    solve_shares(
+        m, keep, y0, e0, sigma, closure, reference, tol, max_iter, countries,
+    )
+}
+
+/// [`solve_with_tariffs`] without tariffs.
 #[allow(clippy::too_many_arguments)]
 pub fn solve(
     flows: &[f64],
@@ -90,16 +143,30 @@ pub fn solve(
     max_iter: usize,
     countries: &[String],
 ) -> Result<HatOutcome, GeError> {
+    solve_with_tariffs(
+        flows, y0, e0, t_hat, sigma, closure, reference, tol, max_iter, countries, None,
+    )
+}
+
+/// The iteration on shares `m_ij = λ_ij · (gross cost change)` and net fractions `keep_ij`
+/// (`1/(1+t'_ij)`, 1 without tariffs).
+#[allow(clippy::too_many_arguments)]
+fn solve_shares(
+    m: Vec<f64>,
+    keep: Vec<f64>,
+    y0: &[f64],
+    e0: &[f64],
+    sigma: f64,
+    closure: Closure,
+    reference: usize,
+    tol: f64,
+    max_iter: usize,
+    countries: &[String],
+) -> Result<HatOutcome, GeError> {
     let n = y0.len();
     let one_s = 1.0 - sigma;
-    // Column shares λ_ij, stored with the cost change folded in: m_ij = λ_ij t̂_ij.
-    let mut m = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            m[i * n + j] = flows[i * n + j] / e0[j] * t_hat[i * n + j];
-        }
-    }
     let mut x = vec![0.0; n];
+    let mut gross = vec![0.0; n];
     let mut step: f64 = 1.0;
     let mut best = f64::INFINITY;
     let mut history = Vec::new();
@@ -112,6 +179,8 @@ pub fn solve(
         let eval = evaluate(
             countries,
             &m,
+            &keep,
+            &mut gross,
             &x,
             y0,
             e0,
@@ -147,7 +216,8 @@ pub fn solve(
             let mut out = vec![0.0; n * n];
             for i in 0..n {
                 for j in 0..n {
-                    out[i * n + j] = m[i * n + j] * w[i] / phi_idx[j] * e_new[j] * k;
+                    out[i * n + j] =
+                        m[i * n + j] * w[i] / phi_idx[j] * gross[j] * keep[i * n + j] * k;
                 }
             }
             return Ok(HatOutcome {
@@ -188,6 +258,8 @@ pub fn solve(
 fn evaluate(
     countries: &[String],
     m: &[f64],
+    keep: &[f64],
+    gross: &mut [f64],
     x: &[f64],
     y0: &[f64],
     e0: &[f64],
@@ -228,10 +300,28 @@ fn evaluate(
             closure.name()
         )));
     }
-    let ratio: Vec<f64> = (0..n).map(|j| e_new[j] / phi_idx[j]).collect();
+    // Tariff-inclusive spending: net expenditure plus the revenue it generates,
+    // E^G_j = E_j / (1 - Σ_i λ'_ij t'_ij/(1+t'_ij)).
+    let mut rev_share = vec![0.0; n];
+    for i in 0..n {
+        for j in 0..n {
+            rev_share[j] += m[i * n + j] * w[i] * (1.0 - keep[i * n + j]);
+        }
+    }
+    for j in 0..n {
+        gross[j] = e_new[j] / (1.0 - rev_share[j] / phi_idx[j]);
+    }
+    let ratio: Vec<f64> = (0..n).map(|j| gross[j] / phi_idx[j]).collect();
     for i in 0..n {
         let row = &m[i * n..(i + 1) * n];
-        demand[i] = w[i] * row.iter().zip(&ratio).map(|(a, b)| a * b).sum::<f64>();
+        let kr = &keep[i * n..(i + 1) * n];
+        demand[i] = w[i]
+            * row
+                .iter()
+                .zip(&ratio)
+                .zip(kr)
+                .map(|((a, b), k)| a * b * k)
+                .sum::<f64>();
     }
     Ok((e_new, scale))
 }

@@ -400,6 +400,18 @@ pub fn solve(
     cost_cfl: &[f64],
     opts: GeOptions,
 ) -> Result<GeSolution, GeError> {
+    solve_with(world, cost_bln, cost_cfl, opts, None)
+}
+
+/// [`solve`] with ad-valorem tariffs whose revenue is rebated to consumers (exact hat algebra
+/// only; see [`hat::Tariffs`]).
+pub fn solve_with(
+    world: &World,
+    cost_bln: &[f64],
+    cost_cfl: &[f64],
+    opts: GeOptions,
+    tariffs: Option<hat::Tariffs>,
+) -> Result<GeSolution, GeError> {
     world.validate()?;
     let n = world.n();
     if opts.sigma.is_nan() || opts.sigma <= 1.0 || !opts.sigma.is_finite() {
@@ -428,8 +440,15 @@ pub fn solve(
         }
     }
     let mut method = opts.method;
-    if method == Method::Auto && opts.closure == Closure::Purge {
+    if method == Method::Auto && (opts.closure == Closure::Purge || tariffs.is_some()) {
         method = Method::Hat;
+    }
+    if method == Method::Geppml && tariffs.is_some() {
+        return Err(GeError::Input(
+            "tariff revenue is handled by exact hat algebra: use --method hat (or drop `tariff` \
+             from [ge] to treat the tariff as a cost only)"
+                .into(),
+        ));
     }
     if method == Method::Geppml && opts.closure == Closure::Purge {
         return Err(GeError::Input(
@@ -455,7 +474,7 @@ pub fn solve(
             .map(|k| bln.flow(cost_bln, n, k / n, k % n))
             .collect();
         let ones = vec![1.0; n * n];
-        let purged = hat::solve(
+        let purged = hat::solve_with_tariffs(
             &base_flows,
             &y,
             &e,
@@ -466,6 +485,10 @@ pub fn solve(
             opts.tol,
             opts.max_iter,
             &world.countries,
+            tariffs.map(|t| hat::Tariffs {
+                before: t.before,
+                after: t.before,
+            }),
         )
         .map_err(|err| tag(err, "purge (balanced world)"))?;
         diagnostics.push(Diagnostic {
@@ -544,7 +567,7 @@ pub fn solve(
         opts.closure
     };
     let that: Vec<f64> = cost_cfl.iter().zip(cost_bln).map(|(c, b)| c / b).collect();
-    let out = hat::solve(
+    let out = hat::solve_with_tariffs(
         &baseline.flows,
         &y,
         &e,
@@ -555,6 +578,7 @@ pub fn solve(
         opts.tol,
         opts.max_iter,
         &world.countries,
+        tariffs,
     )
     .map_err(|err| tag(err, "full endowment"))?;
     if let Some((iterations, history, what)) = geppml_failure {
@@ -590,6 +614,13 @@ pub fn solve(
              (models.md §2.4, closure a)",
             out.phi_scale
         ));
+    }
+    if tariffs.is_some() {
+        notes.push(
+            "tariff revenue is rebated to the importer's consumers (Costinot & Rodríguez-Clare \
+             2014); flows are net of duty, expenditure shown is net of the revenue"
+                .into(),
+        );
     }
     let full = out.into_stage(&baseline, cost_cfl);
     Ok(GeSolution {

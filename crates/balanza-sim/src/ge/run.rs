@@ -2,7 +2,8 @@
 
 use super::data::{build, read_frame, PairData};
 use super::estimate::{cost_matrix, estimate, estimate_pair_fe, term_matrices, FirstStage};
-use super::model::{solve, Closure, GeOptions, GeSolution, Method, StopRule};
+use super::hat::Tariffs;
+use super::model::{solve_with, Closure, GeOptions, GeSolution, Method, StopRule};
 use super::spec::{apply, edit_frame, suggest, GeSpec};
 use super::GeError;
 use std::path::Path;
@@ -87,6 +88,7 @@ pub fn run(spec: &GeSpec, data_path: Option<&Path>, ov: &Overrides) -> Result<Ou
         edit_frame(&spec.data_edits, &mut frame, &map, &year_col)?;
     }
     let mut vars: Vec<String> = spec.costs.iter().map(|t| t.column.clone()).collect();
+    vars.extend(spec.tariff.iter().cloned());
     if let Some(pf) = &spec.pair_fe {
         vars.extend(pf.fill.iter().map(|t| t.column.clone()));
     }
@@ -225,7 +227,38 @@ fn finish(
     if let Some(s) = ov.stop {
         opts.stop = s;
     }
-    let mut solution = solve(&data.world, &cost_bln, &cost_cfl, opts)?;
+    let tariff_mats = match &spec.tariff {
+        None => None,
+        Some(col) => {
+            let before =
+                data.vars.get(col).cloned().ok_or_else(|| {
+                    GeError::Input(format!("tariff column `{col}` was not loaded"))
+                })?;
+            let after = applied
+                .vars
+                .get(col)
+                .cloned()
+                .unwrap_or_else(|| before.clone());
+            if let Some(k) = before
+                .iter()
+                .chain(&after)
+                .position(|t| !(t.is_finite() && *t > -1.0))
+            {
+                let k = k % (n * n);
+                return Err(GeError::Input(format!(
+                    "tariff `{col}` for {}→{} is not a rate above -1 (a fraction, 0.05 = 5%)",
+                    data.world.countries[k / n],
+                    data.world.countries[k % n]
+                )));
+            }
+            Some((before, after))
+        }
+    };
+    let tariffs = tariff_mats.as_ref().map(|(b, a)| Tariffs {
+        before: b,
+        after: a,
+    });
+    let mut solution = solve_with(&data.world, &cost_bln, &cost_cfl, opts, tariffs)?;
     solution.effect_of_baseline = spec.effect_of_baseline;
     if spec.reference.is_none() && ov.reference.is_none() {
         solution.notes.push(format!(

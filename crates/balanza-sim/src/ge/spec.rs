@@ -124,6 +124,9 @@ pub struct GeSpec {
     /// Panel first stage with pair fixed effects (None = cross-section with exporter and
     /// importer effects).
     pub pair_fe: Option<PairFeSpec>,
+    /// A column of ad-valorem tariff rates whose revenue is rebated to consumers (exact hat
+    /// algebra); None = tariffs, if any, are costs only.
+    pub tariff: Option<String>,
     /// Report % changes as the effect of the baseline policy, `(BLN − CFL)/CFL`, as the Guide's
     /// NAFTA application does, instead of `(CFL − BLN)/BLN`.
     pub effect_of_baseline: bool,
@@ -187,6 +190,7 @@ const GE_KEYS: &[&str] = &[
     "pair_fe",
     "percent",
     "data_edits",
+    "tariff",
 ];
 const PAIR_FE_KEYS: &[&str] = &["years", "fill", "pair"];
 const COLUMN_KEYS: &[&str] = &["exporter", "importer", "flow", "year"];
@@ -551,6 +555,7 @@ impl GeSpec {
                 format!("expected [[ge.data_edits]] tables, found {}", o.type_str()),
             ),
         }
+        let tariff = c.string(ge.get("tariff"), "ge.tariff");
         let mut changes = Vec::new();
         match ge.get("changes") {
             None => c.push(
@@ -591,6 +596,7 @@ impl GeSpec {
                 changes,
                 data_edits,
                 pair_fe,
+                tariff,
                 effect_of_baseline,
             })
         } else {

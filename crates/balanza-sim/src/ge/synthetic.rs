@@ -219,6 +219,69 @@ exporters = ["S02", "S03"]
             .any(|d| d.solver == "hat" && d.residual < 1e-10));
     }
 
+    /// Tariff revenue (Costinot & Rodríguez-Clare 2014 closure): zero tariffs must reproduce
+    /// the run without them; with tariffs, net flows must add up to each importer's net
+    /// expenditure, and world net expenditure to world output.
+    #[test]
+    fn tariff_revenue_closure_is_consistent() {
+        let text = |tariff: bool| {
+            format!(
+                r#"
+[ge]
+sigma = 5
+reference = "S01"
+costs = ["ln_dist", "cntg", "intl_brdr", "log1p(tariff)"]
+coefficients = {{ ln_dist = -0.9, cntg = 0.5, intl_brdr = -2.2, "log1p(tariff)" = -5 }}
+method = "hat"
+{}
+[[ge.changes]]
+variable = "tariff"
+set = 0
+importers = ["S02"]
+"#,
+                if tariff { "tariff = \"tariff\"" } else { "" }
+            )
+        };
+        let with_rate = |rate: f64| {
+            let mut d = data(false);
+            let n = d.world.n();
+            d.vars.insert(
+                "tariff".into(),
+                (0..n * n)
+                    .map(|k| if k / n == k % n { 0.0 } else { rate })
+                    .collect(),
+            );
+            d
+        };
+        let run = |tariff: bool, rate: f64| {
+            let spec = GeSpec::parse(&text(tariff), std::path::Path::new("")).unwrap();
+            run_on(&spec, with_rate(rate), &Overrides::default()).unwrap()
+        };
+        // Zero tariffs: the revenue closure changes nothing.
+        let (a, b) = (run(true, 0.0), run(false, 0.0));
+        for (x, y) in a.solution.rows().iter().zip(b.solution.rows()) {
+            assert!((x.real_gdp[2] / y.real_gdp[2] - 1.0).abs() < 1e-9);
+        }
+        // 10% tariffs, S02 removes its own.
+        let out = run(true, 0.1);
+        let s = &out.solution;
+        let n = s.countries.len();
+        for j in 0..n {
+            let col: f64 = (0..n).map(|i| s.full.flows[i * n + j]).sum();
+            assert!(
+                (col / s.full.e[j] - 1.0).abs() < 1e-8,
+                "{j}: {col} vs {}",
+                s.full.e[j]
+            );
+        }
+        let (ys, es): (f64, f64) = (s.full.y.iter().sum(), s.full.e.iter().sum());
+        assert!((ys / es - 1.0).abs() < 1e-8);
+        // Without the revenue, the same cut is a pure cost cut: S02's real GDP differs.
+        let cost_only = run(false, 0.1);
+        let k = s.countries.iter().position(|c| c == "S02").unwrap();
+        assert!((s.rows()[k].real_gdp[2] - cost_only.solution.rows()[k].real_gdp[2]).abs() > 1e-6);
+    }
+
     #[test]
     fn same_seed_same_world() {
         assert_eq!(world_csv(5, 3, false, 0.3), world_csv(5, 3, false, 0.3));
