@@ -978,4 +978,28 @@ cost_factor = 0.9
         );
         assert!(e.contains("ge.changes[1]: give exactly one"), "{e}");
     }
+
+    /// A time cost: 2 days faster at KEN's border with 1% per day (models.md §3) is
+    /// τ̂ = 0.98 on KEN's imports from abroad, entering costs as 0.98^(1-σ); nothing else moves.
+    #[test]
+    fn days_become_an_iceberg_factor_on_selected_pairs() {
+        let text = r#"
+[ge]
+costs = ["ln_dist"]
+[[ge.changes]]
+days = -2
+importers = ["KEN"]
+"#;
+        let spec = GeSpec::parse(text, Path::new("")).unwrap();
+        let csv =
+            "exporter,importer,trade,ln_dist\nKEN,KEN,5,0\nKEN,UGA,1,1\nUGA,KEN,2,1\nUGA,UGA,7,0\n";
+        let f = crate::ge::data::Frame::parse_csv(csv, "t").unwrap();
+        let d = crate::ge::data::build(&f, &Default::default(), &["ln_dist".into()]).unwrap();
+        let a = apply(&spec.changes, &d, 7.0);
+        let want = 0.98f64.powf(-6.0);
+        // Order is KEN, UGA: only UGA→KEN (row 1, column 0) changes.
+        assert_eq!(a.touched, vec![1]);
+        assert!((a.factor[2] - want).abs() < 1e-12, "{:?}", a.factor);
+        assert_eq!((a.factor[0], a.factor[1], a.factor[3]), (1.0, 1.0, 1.0));
+    }
 }
