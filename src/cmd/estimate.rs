@@ -188,6 +188,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", p.display()))?,
         None => print!("{text}"),
     }
+    if !fit.converged {
+        bail!(
+            "IRLS did not converge in {} iterations: the estimates printed are not reliable \
+             (raise --max-iter, loosen --tol, or look for separation)",
+            fit.iterations
+        );
+    }
     Ok(())
 }
 

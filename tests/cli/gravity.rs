@@ -199,3 +199,29 @@ fn bad_input_errors() {
     let e = err(&["--formula", "y ~ x | g", "--where", "x >> 5"]);
     assert!(e.contains("filter at character"), "{e}");
 }
+
+#[test]
+fn non_convergence_prints_then_fails() {
+    let p = write_csv(
+        "gravity-noconv",
+        "y,x,g\n1,0.5,a\n2,0.7,a\n3,0.1,b\n4,0.2,b\n1,0.3,c\n2,0.9,c\n5,0.4,a\n",
+    );
+    let o = run(&[
+        "estimate",
+        "--data",
+        p.to_str().unwrap(),
+        "--formula",
+        "y ~ x | g",
+        "--max-iter",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("\"converged\": false"));
+    assert!(
+        stderr(&o).contains("did not converge in 1 iterations"),
+        "{}",
+        stderr(&o)
+    );
+}

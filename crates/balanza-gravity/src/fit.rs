@@ -493,6 +493,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     let mut w: Vec<f64> = mu.clone();
     let mut z: Vec<f64> = vec![0.0; n];
     let mut eta_new: Vec<f64> = vec![0.0; n];
+    let mut demean_failures = 0usize;
     let mut mu_new: Vec<f64> = vec![0.0; n];
     while iterations < opts.max_iter {
         iterations += 1;
@@ -522,6 +523,9 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
                 || dm.demean_many(vz, az, oz, inner_tol, opts.fe_max_sweeps),
                 || dm.demean_many(vx, ax, ox, xtol, opts.fe_max_sweeps),
             );
+            if iz.iter().chain(&ix).any(|i| !i.converged) {
+                demean_failures += 1;
+            }
             if trace() {
                 eprintln!(
                     "irls {iterations}: inner tol {inner_tol:.1e}, sweeps z {:?} x {:?}, {:.3} s",
@@ -650,6 +654,12 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         if crit < 1e-5 || inner_tol < 10.0 * opts.fe_tol {
             inner_tol = opts.fe_tol;
         }
+    }
+    if demean_failures > 0 {
+        messages.push(format!(
+            "the fixed-effect demeaning reached its limit of {} sweeps in {demean_failures} iteration(s) without meeting its tolerance",
+            opts.fe_max_sweeps
+        ));
     }
     if !converged {
         messages.push(format!(
