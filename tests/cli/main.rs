@@ -8,5 +8,5 @@ mod data;
 mod ge;
 mod gravity;
 mod jobs;
-mod sim;
 mod report;
+mod sim;
