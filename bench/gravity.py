@@ -110,6 +110,8 @@ def main():
         print(f"{name:<6} {b['out']['nobs']:>8} {b['time_s']:>10.2f} {p['time_s']:>10.2f} "
               f"{p['time_s'] / b['time_s']:>7.1f}x {b['rss_mb']:>10.0f} {p['rss_mb']:>11.0f} "
               f"{p['rss_mb'] / b['rss_mb']:>8.1f}x {diff:>18.1e}", flush=True)
+    print(f"loadavg at the end {os.getloadavg()} (2 cores shared with other jobs: compare runs made "
+          "under similar load; the README's anchor times were measured on a loaded machine)")
 
 
 if __name__ == "__main__":
