@@ -252,6 +252,8 @@ struct Sample {
     fe: FeIndex,
     fe_names: Vec<String>,
     dropped: Dropped,
+    /// Notes for the user from building the sample.
+    notes: Vec<String>,
 }
 
 fn check_lengths(input: &ModelInput) -> Result<usize, GravityError> {
@@ -305,6 +307,7 @@ fn build_sample(
         }
     }
     let mut dropped = Dropped::default();
+    let mut notes = Vec::new();
     let mut rows: Vec<usize> = (0..n)
         .filter(|&i| {
             y[i].is_finite()
@@ -338,7 +341,12 @@ fn build_sample(
         // Separation by regressors can create new all-zero groups and singletons, and the
         // removal of those can reveal new separation: iterate until stable.
         for _ in 0..20 {
-            let sep = separation::relu(y, &xcols, &dims, &rows, opts);
+            let Some(sep) = separation::relu(y, &xcols, &dims, &rows, opts) else {
+                notes.push(
+                    "the check for separation by regressors was inconclusive (its demeaning did not converge); if IRLS struggles, look for separated observations".to_string(),
+                );
+                break;
+            };
             if trace() {
                 eprintln!(
                     "relu on {} rows: separated {:?}",
@@ -390,6 +398,7 @@ fn build_sample(
         fe,
         fe_names: input.fixed_effects.iter().map(|f| f.name.clone()).collect(),
         dropped,
+        notes,
     })
 }
 
@@ -456,7 +465,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     }
     let n = s.y.len();
     let k = s.x.len();
-    let mut messages = Vec::new();
+    let mut messages = s.notes.clone();
     let ymean = s.y.iter().sum::<f64>() / n as f64;
     if ymean <= 0.0 {
         return Err(GravityError::EmptySample(
