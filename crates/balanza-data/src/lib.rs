@@ -16,6 +16,7 @@ pub mod groups;
 pub mod parquet_io;
 pub mod rates;
 pub mod read;
+pub mod synth;
 pub mod table;
 pub mod testdata;
 
