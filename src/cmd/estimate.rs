@@ -1,6 +1,6 @@
 //! `balanza estimate`: structural gravity by PPML or OLS with high-dimensional fixed effects.
 //!
-//! This module reads the data file (CSV or gzip'd CSV; only the columns the model uses),
+//! This module reads the data file (CSV, gzip'd CSV or Parquet; only the columns the model uses),
 //! hands named columns to `balanza_gravity`, and prints the result.
 
 use crate::cmd::common::OutputArgs;
@@ -62,7 +62,7 @@ EXAMPLES
 // Shown under the options with `--help` (the one-line doc comment in main.rs sets the about).
 #[command(after_long_help = LONG_ABOUT)]
 pub struct Args {
-    /// Data file: CSV or gzip'd CSV with a header row.
+    /// Data file: CSV or gzip'd CSV with a header row, or Parquet (recognised by its content).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Model formula, e.g. "trade ~ rta + log(dist) | exporter^year + importer^year + pair".
@@ -533,10 +533,7 @@ fn parse_chunk(
 /// error listing the file's columns.
 fn read_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
     if balanza_data::read::is_parquet(path) {
-        bail!(
-            "{}: Parquet input is not supported by `estimate` in this build; give a CSV or CSV.gz file",
-            path.display()
-        );
+        return read_parquet_columns(path, needed);
     }
     let (mut reader, _, size) = balanza_data::read::open_input(path)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
@@ -637,4 +634,239 @@ fn read_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
         frame.push(c, col).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(frame)
+}
+
+// ------------------------------------------------------------------------------------------
+// Reading the columns a model needs from Parquet (flat columns, low-level column readers).
+// ------------------------------------------------------------------------------------------
+
+/// Reads every row group of one leaf column through its typed reader: the values of the
+/// non-null rows and, for a nullable column, the definition level of every row.
+fn read_pq_column<T: parquet::data_type::DataType>(
+    mut r: parquet::column::reader::ColumnReaderImpl<T>,
+    n: usize,
+    nullable: bool,
+    vals: &mut Vec<T::T>,
+    defs: &mut Vec<i16>,
+) -> parquet::errors::Result<()>
+where
+    T::T: Default,
+{
+    let mut got = 0;
+    while got < n {
+        let (recs, _, _) = r.read_records(n - got, nullable.then_some(&mut *defs), None, vals)?;
+        if recs == 0 {
+            break;
+        }
+        got += recs;
+    }
+    Ok(())
+}
+
+/// A column being assembled from row groups: numbers, or text as level codes.
+enum PqCol {
+    Num(Vec<f64>),
+    Text {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+        index: std::collections::HashMap<Vec<u8>, u32>,
+    },
+}
+
+impl PqCol {
+    fn push_text(&mut self, v: Option<&[u8]>) {
+        if let PqCol::Text {
+            codes,
+            levels,
+            index,
+        } = self
+        {
+            // A null reads as the empty level, as an empty CSV field of a text column does.
+            let v = v.unwrap_or(b"");
+            let c = match index.get(v) {
+                Some(&c) => c,
+                None => {
+                    let c = levels.len() as u32;
+                    levels.push(String::from_utf8_lossy(v).into_owned());
+                    index.insert(v.to_vec(), c);
+                    c
+                }
+            };
+            codes.push(c);
+        }
+    }
+}
+
+/// Reads the columns `needed` of a Parquet file into a frame: integer, floating and boolean
+/// columns as numbers (null = missing; DECIMAL scaled), byte-array columns as text. Only flat
+/// (non-repeated) columns are supported. Unknown columns are an error listing the file's.
+fn read_parquet_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
+    use parquet::basic::Type as Phys;
+    use parquet::column::reader::ColumnReader;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let reader = SerializedFileReader::new(f)
+        .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?;
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr();
+    let names: Vec<String> = (0..schema.num_columns())
+        .map(|i| schema.column(i).path().string())
+        .collect();
+    let mut idx = Vec::with_capacity(needed.len());
+    for c in needed {
+        match names.iter().position(|n| n == c) {
+            Some(p) => idx.push(p),
+            None => bail!(
+                "{}: unknown column `{c}`; available columns: {}",
+                path.display(),
+                names.join(", ")
+            ),
+        }
+    }
+    let n_total = meta.file_metadata().num_rows().max(0) as usize;
+    let mut cols: Vec<PqCol> = Vec::with_capacity(idx.len());
+    for (&i, name) in idx.iter().zip(needed) {
+        let d = schema.column(i);
+        if d.max_rep_level() > 0 {
+            bail!(
+                "{}: column `{name}` is a repeated (list) column; only flat columns can be used",
+                path.display()
+            );
+        }
+        cols.push(match d.physical_type() {
+            Phys::BYTE_ARRAY | Phys::FIXED_LEN_BYTE_ARRAY => PqCol::Text {
+                codes: Vec::with_capacity(n_total),
+                levels: Vec::new(),
+                index: std::collections::HashMap::new(),
+            },
+            Phys::INT96 => bail!(
+                "{}: column `{name}` is an INT96 timestamp, which `estimate` cannot use",
+                path.display()
+            ),
+            _ => PqCol::Num(Vec::with_capacity(n_total)),
+        });
+    }
+    let perr = |name: &str, e: parquet::errors::ParquetError| {
+        anyhow::anyhow!("{}: column `{name}`: {e}", path.display())
+    };
+    let mut defs: Vec<i16> = Vec::new();
+    for g in 0..reader.num_row_groups() {
+        let rg = reader
+            .get_row_group(g)
+            .map_err(|e| anyhow::anyhow!("{}: row group {g}: {e}", path.display()))?;
+        let n = rg.metadata().num_rows().max(0) as usize;
+        for ((&i, name), col) in idx.iter().zip(needed).zip(cols.iter_mut()) {
+            let d = schema.column(i);
+            let nullable = d.max_def_level() > 0;
+            let maxdef = d.max_def_level();
+            // DECIMAL stored as integers: value = unscaled / 10^scale.
+            let scale = if d.converted_type() == parquet::basic::ConvertedType::DECIMAL {
+                10f64.powi(d.type_scale())
+            } else {
+                1.0
+            };
+            defs.clear();
+            let cr = rg.get_column_reader(i).map_err(|e| perr(name, e))?;
+            // Spreads the non-null values over the rows (null = NaN).
+            fn spread<T: Copy>(
+                out: &mut Vec<f64>,
+                vals: &[T],
+                defs: &[i16],
+                nullable: bool,
+                maxdef: i16,
+                f: impl Fn(T) -> f64,
+            ) {
+                if nullable {
+                    let mut k = 0;
+                    for &dl in defs {
+                        if dl == maxdef {
+                            out.push(f(vals[k]));
+                            k += 1;
+                        } else {
+                            out.push(f64::NAN);
+                        }
+                    }
+                } else {
+                    out.extend(vals.iter().map(|&v| f(v)));
+                }
+            }
+            match (cr, &mut *col) {
+                (ColumnReader::DoubleColumnReader(r), PqCol::Num(out)) => {
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    spread(out, &v, &defs, nullable, maxdef, |x| x);
+                }
+                (ColumnReader::FloatColumnReader(r), PqCol::Num(out)) => {
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    spread(out, &v, &defs, nullable, maxdef, f64::from);
+                }
+                (ColumnReader::Int32ColumnReader(r), PqCol::Num(out)) => {
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    spread(out, &v, &defs, nullable, maxdef, |x| f64::from(x) / scale);
+                }
+                (ColumnReader::Int64ColumnReader(r), PqCol::Num(out)) => {
+                    // Exact up to 2^53, which covers ids, years and counts.
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    spread(out, &v, &defs, nullable, maxdef, |x| x as f64 / scale);
+                }
+                (ColumnReader::BoolColumnReader(r), PqCol::Num(out)) => {
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    spread(out, &v, &defs, nullable, maxdef, |x| f64::from(u8::from(x)));
+                }
+                (ColumnReader::ByteArrayColumnReader(r), c @ PqCol::Text { .. }) => {
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    push_text_values(c, v.iter().map(|b| b.data()), &defs, nullable, maxdef);
+                }
+                (ColumnReader::FixedLenByteArrayColumnReader(r), c @ PqCol::Text { .. }) => {
+                    let mut v = Vec::with_capacity(n);
+                    read_pq_column(r, n, nullable, &mut v, &mut defs).map_err(|e| perr(name, e))?;
+                    push_text_values(c, v.iter().map(|b| b.data()), &defs, nullable, maxdef);
+                }
+                _ => bail!(
+                    "{}: column `{name}` has a physical type `estimate` cannot read",
+                    path.display()
+                ),
+            }
+        }
+    }
+    let n = match cols.first() {
+        Some(PqCol::Num(v)) => v.len(),
+        Some(PqCol::Text { codes, .. }) => codes.len(),
+        None => n_total,
+    };
+    let mut frame = Frame::new(n);
+    for (c, col) in needed.iter().zip(cols) {
+        let col = match col {
+            PqCol::Num(v) => Column::Num(v),
+            PqCol::Text { codes, levels, .. } => Column::Text { codes, levels },
+        };
+        frame
+            .push(c, col)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    Ok(frame)
+}
+
+/// Appends one row group of a text column (non-null values in `vals`, levels in `defs`).
+fn push_text_values<'a>(
+    col: &mut PqCol,
+    mut vals: impl Iterator<Item = &'a [u8]>,
+    defs: &[i16],
+    nullable: bool,
+    maxdef: i16,
+) {
+    if nullable {
+        for &dl in defs {
+            col.push_text(if dl == maxdef { vals.next() } else { None });
+        }
+    } else {
+        for v in vals {
+            col.push_text(Some(v));
+        }
+    }
 }

@@ -225,3 +225,166 @@ fn non_convergence_prints_then_fails() {
         stderr(&o)
     );
 }
+
+/// Writes the same synthetic panel as CSV and as Parquet (two row groups; text exporter and
+/// importer, INT32 year, INT64 pair, DOUBLE trade and distance, nullable DOUBLE rta).
+fn write_panel_csv_and_parquet(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut unif = move || {
+        // xorshift64*: a fixed, platform-independent sequence.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut exp, mut imp, mut year, mut pair) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut trade, mut dist, mut rta) = (Vec::new(), Vec::new(), Vec::new());
+    for e in 0..12 {
+        for i in 0..12 {
+            let d = 300.0 + 9000.0 * unif();
+            for t in 2000..2005 {
+                let r = if unif() < 0.3 { 1.0 } else { 0.0 };
+                let mu = (8.0 + 0.4 * r - 0.9 * f64::ln(d) + 0.1 * f64::from(e % 5)).exp() * 1e3;
+                exp.push(format!("E{e:02}"));
+                imp.push(format!("E{i:02}"));
+                year.push(t);
+                pair.push(i64::from(e * 100 + i));
+                trade.push((mu * 2.0 * unif()).floor());
+                dist.push(d);
+                // Every 17th rta missing: dropped as missing from both files.
+                rta.push(if (e * 12 + i + t) % 17 == 0 {
+                    None
+                } else {
+                    Some(r)
+                });
+            }
+        }
+    }
+    let csv = dir.join("panel.csv");
+    let mut s = String::from("exporter,importer,year,pair,trade,dist,rta\n");
+    for k in 0..trade.len() {
+        let r = rta[k].map(|x| x.to_string()).unwrap_or_default();
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{r}\n",
+            exp[k], imp[k], year[k], pair[k], trade[k], dist[k]
+        ));
+    }
+    std::fs::write(&csv, s).unwrap();
+    let pq = dir.join("panel.parquet");
+    let schema = Arc::new(
+        parquet::schema::parser::parse_message_type(
+            "message panel { REQUIRED BYTE_ARRAY exporter (UTF8); REQUIRED BYTE_ARRAY importer (UTF8);
+             REQUIRED INT32 year; REQUIRED INT64 pair; REQUIRED DOUBLE trade; REQUIRED DOUBLE dist;
+             OPTIONAL DOUBLE rta; }",
+        )
+        .unwrap(),
+    );
+    let file = std::fs::File::create(&pq).unwrap();
+    let mut w =
+        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+            .unwrap();
+    let half = trade.len() / 2;
+    for range in [0..half, half..trade.len()] {
+        let mut rg = w.next_row_group().unwrap();
+        let mut col = 0;
+        while let Some(mut c) = rg.next_column().unwrap() {
+            let text = |v: &[String]| -> Vec<ByteArray> {
+                v[range.clone()]
+                    .iter()
+                    .map(|s| ByteArray::from(s.as_str()))
+                    .collect()
+            };
+            match col {
+                0 => c
+                    .typed::<ByteArrayType>()
+                    .write_batch(&text(&exp), None, None),
+                1 => c
+                    .typed::<ByteArrayType>()
+                    .write_batch(&text(&imp), None, None),
+                2 => c
+                    .typed::<Int32Type>()
+                    .write_batch(&year[range.clone()], None, None),
+                3 => c
+                    .typed::<Int64Type>()
+                    .write_batch(&pair[range.clone()], None, None),
+                4 => c
+                    .typed::<DoubleType>()
+                    .write_batch(&trade[range.clone()], None, None),
+                5 => c
+                    .typed::<DoubleType>()
+                    .write_batch(&dist[range.clone()], None, None),
+                _ => {
+                    let part = &rta[range.clone()];
+                    let defs: Vec<i16> = part.iter().map(|r| i16::from(r.is_some())).collect();
+                    let vals: Vec<f64> = part.iter().flatten().copied().collect();
+                    c.typed::<DoubleType>()
+                        .write_batch(&vals, Some(&defs), None)
+                }
+            }
+            .unwrap();
+            c.close().unwrap();
+            col += 1;
+        }
+        rg.close().unwrap();
+    }
+    w.close().unwrap();
+    (csv, pq)
+}
+
+#[test]
+fn parquet_input_gives_the_csv_estimates() {
+    // The same numbers written as CSV and as Parquet must give the same fit (1e-12 relative):
+    // text and integer columns as fixed effects, clusters and in --where, nulls as missing.
+    let dir = scratch("gravity-parquet");
+    let (csv, pq) = write_panel_csv_and_parquet(&dir);
+    let args = |data: &std::path::Path| {
+        estimate_json(&[
+            "--data",
+            data.to_str().unwrap(),
+            "--formula",
+            "trade ~ rta + log(dist) | exporter^year + importer",
+            "--where",
+            "year != 2002 and exporter != importer and exporter != 'E03'",
+            "--vcov",
+            "cluster:pair",
+        ])
+    };
+    let (a, b) = (args(&csv), args(&pq));
+    assert_eq!(a["converged"], true);
+    assert_eq!(a["nobs"], b["nobs"]);
+    assert_eq!(a["dropped"], b["dropped"]);
+    assert_eq!(a["filtered_out"], b["filtered_out"]);
+    assert!(a["dropped"]["missing"].as_u64().unwrap() > 0, "{a}");
+    for name in ["rta", "log(dist)"] {
+        let (ca, sa) = coef(&a, name);
+        let (cb, sb) = coef(&b, name);
+        assert!((ca - cb).abs() <= 1e-12 * ca.abs(), "{name}: {ca} vs {cb}");
+        assert!(
+            (sa - sb).abs() <= 1e-12 * sa.abs(),
+            "{name} SE: {sa} vs {sb}"
+        );
+    }
+    // A column the file lacks: the error lists the Parquet file's columns.
+    let o = run(&[
+        "estimate",
+        "--data",
+        pq.to_str().unwrap(),
+        "--formula",
+        "trade ~ tariff | exporter",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown column `tariff`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("exporter, importer, year, pair"),
+        "{}",
+        stderr(&o)
+    );
+}
