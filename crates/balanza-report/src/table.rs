@@ -237,8 +237,8 @@ fn cell_csv(cell: &Cell) -> String {
     }
 }
 
-/// Text rendering of a float: thousands separators for large magnitudes, 4 significant
-/// decimals for small ones, so that values and shares both read well.
+/// Text rendering of a float: thousands separators for large magnitudes, five significant
+/// digits for smaller ones, so that values, coefficients and shares all read well.
 fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Float(f) => format_float(*f),
@@ -246,7 +246,7 @@ fn cell_text(cell: &Cell) -> String {
     }
 }
 
-/// Formats a float for people: `1,234,567.89`, `0.1234`, `-12.35`, `NaN`.
+/// Formats a float for people: `1,234,568`, `123.46`, `-12.345`, `-2.4745`, `0.1234`, `NaN`.
 pub fn format_float(f: f64) -> String {
     if !f.is_finite() {
         return f.to_string();
@@ -255,10 +255,14 @@ pub fn format_float(f: f64) -> String {
     if a != 0.0 && a < 1e-3 {
         return format!("{f:.3e}");
     }
+    // Five significant digits below 1,000 (enough for coefficients and shares), whole units
+    // with thousands separators above (values in currency).
     let decimals = if a >= 1000.0 {
         0
-    } else if a >= 1.0 {
+    } else if a >= 100.0 {
         2
+    } else if a >= 10.0 {
+        3
     } else {
         4
     };
@@ -290,7 +294,9 @@ mod tests {
     #[test]
     fn floats_read_well() {
         assert_eq!(format_float(1234567.891), "1,234,568");
-        assert_eq!(format_float(-12.345), "-12.35");
+        assert_eq!(format_float(-12.345), "-12.345");
+        assert_eq!(format_float(-2.474450456), "-2.4745");
+        assert_eq!(format_float(123.456), "123.46");
         assert_eq!(format_float(0.12345), "0.1235");
         assert_eq!(format_float(0.0), "0.0000");
     }
