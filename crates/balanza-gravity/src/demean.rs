@@ -29,12 +29,45 @@ pub(crate) struct DemeanInfo {
 /// Below this many observations a pass runs on one thread.
 const PAR_MIN: usize = 1 << 17;
 
+/// A dense level id as stored in a pass: `u32`, or `u16` for dimensions with few levels.
+trait Id: Copy + PartialEq + Send + Sync {
+    fn ix(self) -> usize;
+}
+
+impl Id for u32 {
+    #[inline(always)]
+    fn ix(self) -> usize {
+        self as usize
+    }
+}
+
+impl Id for u16 {
+    #[inline(always)]
+    fn ix(self) -> usize {
+        self as usize
+    }
+}
+
+/// Binds `$v` to the ids of dimension `$q` of `$fe` (`u16` when available, else `u32`) and
+/// evaluates `$body` with it: one monomorphised loop per width.
+macro_rules! with_ids {
+    ($fe:expr, $q:expr, $n:expr, |$v:ident| $body:expr) => {
+        if $fe.ids16[$q].is_empty() {
+            let $v = &$fe.ids[$q][..$n];
+            $body
+        } else {
+            let $v = &$fe.ids16[$q][..$n];
+            $body
+        }
+    };
+}
+
 /// Adds `f(i)` into `acc[idq[i]]` for every observation. Large passes are split in two halves
 /// run on both cores, each into its own accumulator, summed at the end: the one
 /// synchronisation point per pass costs microseconds against milliseconds of work, and keeps
 /// both cores busy even when one variable needs more sweeps than the others.
 #[inline(always)]
-fn accumulate(idq: &[u32], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
+fn accumulate<I: Id>(idq: &[I], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64 + Sync) {
     let n = idq.len();
     if n < PAR_MIN {
         accumulate_range(idq, 0, runs, acc, &f);
@@ -54,8 +87,8 @@ fn accumulate(idq: &[u32], runs: bool, acc: &mut [f64], f: impl Fn(usize) -> f64
 /// pair-major panel), the sum of a run is kept in a register and stored once, which removes
 /// the store-to-load dependency of repeated scatters into the same slot.
 #[inline(always)]
-fn accumulate_range(
-    idq: &[u32],
+fn accumulate_range<I: Id>(
+    idq: &[I],
     start: usize,
     runs: bool,
     acc: &mut [f64],
@@ -69,16 +102,16 @@ fn accumulate_range(
         let mut s = 0.0;
         for (i, &g) in idq.iter().enumerate() {
             if g != cur {
-                acc[cur as usize] += s;
+                acc[cur.ix()] += s;
                 cur = g;
                 s = 0.0;
             }
             s += f(start + i);
         }
-        acc[cur as usize] += s;
+        acc[cur.ix()] += s;
     } else {
         for (i, &g) in idq.iter().enumerate() {
-            acc[g as usize] += f(start + i);
+            acc[g.ix()] += f(start + i);
         }
     }
 }
@@ -97,7 +130,12 @@ impl<'a> Demeaner<'a> {
         let mut wsum = vec![0.0; fe.total()];
         for q in 0..fe.q() {
             let s = &mut wsum[fe.offsets[q]..fe.offsets[q] + fe.sizes[q]];
-            accumulate(&fe.ids[q], fe.runs[q], s, |i| w[i]);
+            with_ids!(fe, q, fe.ids[q].len(), |idq| accumulate(
+                idq,
+                fe.runs[q],
+                s,
+                |i| w[i]
+            ));
         }
         let inv_wsum = wsum
             .into_iter()
@@ -113,7 +151,12 @@ impl<'a> Demeaner<'a> {
         let w = self.w;
         for q in 0..fe.q() {
             let s = &mut b[fe.offsets[q]..fe.offsets[q] + fe.sizes[q]];
-            accumulate(&fe.ids[q], fe.runs[q], s, |i| w[i] * v[i]);
+            with_ids!(fe, q, fe.ids[q].len(), |idq| accumulate(
+                idq,
+                fe.runs[q],
+                s,
+                |i| w[i] * v[i]
+            ));
         }
         b
     }
@@ -124,41 +167,43 @@ impl<'a> Demeaner<'a> {
         let nq = fe.sizes[q];
         acc.clear();
         acc.resize(nq, 0.0);
-        let idq = &fe.ids[q][..];
-        let n = idq.len();
+        let n = fe.ids[q].len();
         let w = &self.w[..n];
         let runs = fe.runs[q];
         let others: Vec<usize> = (0..fe.q()).filter(|&r| r != q).collect();
-        let dim = |r: usize| {
-            (
-                &a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]],
-                &fe.ids[r][..n],
-            )
-        };
-        // Specialised loops for the common cases: one or two other dimensions.
+        let coefs = |r: usize| &a[fe.offsets[r]..fe.offsets[r] + fe.sizes[r]];
+        // Specialised loops for the common cases: one, two or three other dimensions, each
+        // id column read at its stored width (u16 or u32).
         // SAFETY (all `get_unchecked` below): `i < n` and every id slice and `w` have length
         // `n`; ids of dimension r are dense, `< fe.sizes[r]`, the length of its coefficient
         // slice (an invariant of `FeIndex::build`).
         match others.len() {
             1 => {
-                let (ar, idr) = dim(others[0]);
-                accumulate(idq, runs, acc, |i| unsafe {
-                    *w.get_unchecked(i) * *ar.get_unchecked(*idr.get_unchecked(i) as usize)
-                });
+                let ar = coefs(others[0]);
+                with_ids!(fe, q, n, |idq| with_ids!(fe, others[0], n, |idr| {
+                    accumulate(idq, runs, acc, |i| unsafe {
+                        *w.get_unchecked(i) * *ar.get_unchecked(idr.get_unchecked(i).ix())
+                    })
+                }));
             }
             2 => {
-                let (ar, idr) = dim(others[0]);
-                let (as_, ids) = dim(others[1]);
-                accumulate(idq, runs, acc, |i| unsafe {
-                    *w.get_unchecked(i)
-                        * (*ar.get_unchecked(*idr.get_unchecked(i) as usize)
-                            + *as_.get_unchecked(*ids.get_unchecked(i) as usize))
-                });
+                let ar = coefs(others[0]);
+                let as_ = coefs(others[1]);
+                with_ids!(fe, q, n, |idq| with_ids!(fe, others[0], n, |idr| {
+                    with_ids!(fe, others[1], n, |ids| {
+                        accumulate(idq, runs, acc, |i| unsafe {
+                            *w.get_unchecked(i)
+                                * (*ar.get_unchecked(idr.get_unchecked(i).ix())
+                                    + *as_.get_unchecked(ids.get_unchecked(i).ix()))
+                        })
+                    })
+                }));
             }
             3 => {
-                let (ar, idr) = dim(others[0]);
-                let (as_, ids) = dim(others[1]);
-                let (at, idt) = dim(others[2]);
+                let idq = &fe.ids[q][..n];
+                let (ar, idr) = (coefs(others[0]), &fe.ids[others[0]][..n]);
+                let (as_, ids) = (coefs(others[1]), &fe.ids[others[1]][..n]);
+                let (at, idt) = (coefs(others[2]), &fe.ids[others[2]][..n]);
                 accumulate(idq, runs, acc, |i| unsafe {
                     *w.get_unchecked(i)
                         * (*ar.get_unchecked(*idr.get_unchecked(i) as usize)
@@ -167,7 +212,11 @@ impl<'a> Demeaner<'a> {
                 });
             }
             _ => {
-                let dims: Vec<_> = others.iter().map(|&r| dim(r)).collect();
+                let idq = &fe.ids[q][..n];
+                let dims: Vec<_> = others
+                    .iter()
+                    .map(|&r| (coefs(r), &fe.ids[r][..n]))
+                    .collect();
                 accumulate(idq, runs, acc, |i| {
                     let mut s = 0.0;
                     for (ar, idr) in &dims {

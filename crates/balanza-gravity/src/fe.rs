@@ -51,6 +51,10 @@ pub(crate) struct FeIndex {
     /// Per dimension: whether consecutive observations mostly share their level (the
     /// demeaning then accumulates runs in registers).
     pub runs: Vec<bool>,
+    /// Per dimension: the ids as `u16` when the dimension has at most 65536 levels, else
+    /// empty. The demeaning passes are memory-bandwidth bound; half-width ids cut the bytes
+    /// read per observation (e.g. 20 -> 14 with three dimensions and the weight).
+    pub ids16: Vec<Vec<u16>>,
 }
 
 impl FeIndex {
@@ -77,12 +81,24 @@ impl FeIndex {
                 2 * same > d.len()
             })
             .collect();
+        let ids16 = ids
+            .iter()
+            .zip(&sizes)
+            .map(|(d, &size)| {
+                if size <= 1 << 16 {
+                    d.iter().map(|&g| g as u16).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         FeIndex {
             ids,
             sizes,
             offsets,
             levels,
             runs,
+            ids16,
         }
     }
 
