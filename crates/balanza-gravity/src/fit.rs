@@ -337,11 +337,14 @@ fn build_sample(
     if trace() {
         eprintln!("fixed-effect drops in {:.3} s", t0.elapsed().as_secs_f64());
     }
+    // The index of the sample, shared with the separation check (rebuilt only when that
+    // check removes observations).
+    let mut fe = FeIndex::build(&dims, &rows);
     if poisson && opts.relu_separation && !(xcols.is_empty() && dims.is_empty()) {
         // Separation by regressors can create new all-zero groups and singletons, and the
         // removal of those can reveal new separation: iterate until stable.
         for _ in 0..20 {
-            let Some(sep) = separation::relu(y, &xcols, &dims, &rows, opts) else {
+            let Some(sep) = separation::relu(y, &xcols, &fe, &rows, opts) else {
                 notes.push(
                     "the check for separation by regressors was inconclusive (its demeaning did not converge); if IRLS struggles, look for separated observations".to_string(),
                 );
@@ -368,6 +371,7 @@ fn build_sample(
                 poisson,
                 &mut dropped,
             );
+            fe = FeIndex::build(&dims, &rows);
         }
     }
     if trace() {
@@ -382,7 +386,6 @@ fn build_sample(
             dropped.missing, dropped.singletons, dropped.separated_fe, dropped.separated_regressors
         )));
     }
-    let fe = FeIndex::build(&dims, &rows);
     let yc: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
     let x: Vec<Vec<f64>> = xcols
         .iter()

@@ -45,20 +45,19 @@ const DELTA: f64 = 1e-7;
 pub(crate) fn relu(
     y: &[f64],
     xcols: &[&[f64]],
-    dims: &[&[u32]],
+    fe: &FeIndex,
     rows: &[usize],
     opts: &FitOptions,
 ) -> Option<Vec<usize>> {
     let n = rows.len();
-    if !rows.iter().any(|&r| y[r] == 0.0) || (xcols.is_empty() && dims.is_empty()) {
+    if !rows.iter().any(|&r| y[r] == 0.0) || (xcols.is_empty() && fe.q() == 0) {
         return Some(Vec::new());
     }
-    let fe = FeIndex::build(dims, rows);
     let p = xcols.len() + fe.total();
     if p <= DENSE_MAX_COLS && n * p <= DENSE_MAX_CELLS {
-        return Some(relu_dense(y, xcols, &fe, rows));
+        return Some(relu_dense(y, xcols, fe, rows));
     }
-    relu_weighted(y, xcols, dims, rows, opts)
+    relu_weighted(y, xcols, fe, rows, opts)
 }
 
 /// Symmetric eigen-decomposition through faer's SVD of a symmetric PSD matrix: returns
@@ -215,23 +214,20 @@ fn relu_dense(y: &[f64], xcols: &[&[f64]], fe: &FeIndex, rows: &[usize]) -> Vec<
 fn relu_weighted(
     y: &[f64],
     xcols: &[&[f64]],
-    dims: &[&[u32]],
+    fe: &FeIndex,
     rows: &[usize],
     opts: &FitOptions,
 ) -> Option<Vec<usize>> {
     let t0 = std::time::Instant::now();
     let n = rows.len();
     let zero: Vec<bool> = rows.iter().map(|&r| y[r] == 0.0).collect();
-    let fe = FeIndex::build(dims, rows);
-    if crate::fit::trace() {
-        eprintln!("relu: index built at {:.3} s", t0.elapsed().as_secs_f64());
-    }
+
     let x: Vec<Vec<f64>> = xcols
         .iter()
         .map(|c| rows.iter().map(|&r| c[r]).collect())
         .collect();
     let w: Vec<f64> = zero.iter().map(|&z| if z { 1.0 } else { BIG }).collect();
-    let dm = Demeaner::new(&fe, &w);
+    let dm = Demeaner::new(fe, &w);
     let k = x.len();
     let xv: Vec<&[f64]> = x.iter().map(|c| c.as_slice()).collect();
     let mut ax = vec![Vec::new(); k];
@@ -396,7 +392,8 @@ mod weighted_tests {
             drop_fe_loop(&y, &dims, &mut rows, false, true, &mut dropped);
             let mut inconclusive = false;
             for _ in 0..20 {
-                let Some(sep) = relu_weighted(&y, &xcols, &dims, &rows, &opts) else {
+                let fe = FeIndex::build(&dims, &rows);
+                let Some(sep) = relu_weighted(&y, &xcols, &fe, &rows, &opts) else {
                     inconclusive = true;
                     break;
                 };
