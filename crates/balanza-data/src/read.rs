@@ -822,6 +822,64 @@ pub fn load_baci_country_codes(path: &Path) -> Result<HashMap<u16, String>, Data
     Ok(out)
 }
 
+/// The record loop shared by the BACI, Comtrade and mapped-CSV readers: reads the next record,
+/// counts it, and reports (or, with `skip`, counts and passes over) broken records and records
+/// whose column count differs from the header's.
+struct RecordRows<'a> {
+    path: &'a Path,
+    ncols: usize,
+    skip: bool,
+    /// Whether `skip` also passes over records the csv reader fails on with an I/O error (the
+    /// BACI reader stops on those; the Comtrade and mapped readers skip them like other errors).
+    skip_io_errors: bool,
+}
+
+impl RecordRows<'_> {
+    /// Fills `rec` with the next record that has the header's column count and returns its line,
+    /// or `None` at the end of the input.
+    #[inline]
+    fn next(
+        &self,
+        rdr: &mut csv::Reader<Box<dyn Read + Send>>,
+        rec: &mut ByteRecord,
+        b: &mut Builder<'_>,
+        tick: &mut dyn FnMut(u64),
+    ) -> Result<Option<u64>, DataError> {
+        let (path, ncols, skip) = (self.path, self.ncols, self.skip);
+        loop {
+            match rdr.read_byte_record(rec) {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(e) => {
+                    // A broken record (bad UTF-8 is not checked; this is quoting or I/O).
+                    let err = csv_err(path, e);
+                    if skip && (self.skip_io_errors || !matches!(err, DataError::Io { .. })) {
+                        b.bad_row(err, true)?;
+                        continue;
+                    }
+                    return Err(err);
+                }
+            }
+            b.summary.rows_read += 1;
+            tick(b.summary.rows_read);
+            let line = rec.position().map_or(0, |p| p.line());
+            if rec.len() != ncols {
+                let err = DataError::Row {
+                    path: path.to_path_buf(),
+                    line,
+                    column: rec.len().min(ncols) + 1,
+                    name: "(row)".to_string(),
+                    expected: format!("{ncols} columns as in the header"),
+                    found: format!("{} columns", rec.len()),
+                };
+                b.bad_row(err, skip)?;
+                continue;
+            }
+            return Ok(Some(line));
+        }
+    }
+}
+
 fn read_baci(
     path: &Path,
     rdr: &mut csv::Reader<Box<dyn Read + Send>>,
@@ -866,35 +924,14 @@ fn read_baci(
     let skip = opts.skip_bad_rows;
     let mut rec = ByteRecord::new();
     let mut hs_buf: Vec<u8> = Vec::with_capacity(8);
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // A broken record (bad UTF-8 is not checked; this is quoting or I/O).
-                let err = csv_err(path, e);
-                if skip && !matches!(err, DataError::Io { .. }) {
-                    b.bad_row(err, true)?;
-                    continue;
-                }
-                return Err(err);
-            }
-        }
-        b.summary.rows_read += 1;
-        tick(b.summary.rows_read);
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != ncols {
-            let err = DataError::Row {
-                path: path.to_path_buf(),
-                line,
-                column: rec.len().min(ncols) + 1,
-                name: "(row)".to_string(),
-                expected: format!("{ncols} columns as in the header"),
-                found: format!("{} columns", rec.len()),
-            };
-            b.bad_row(err, skip)?;
-            continue;
-        }
+    // BACI: an I/O error stops the read even when bad rows are skipped.
+    let rows = RecordRows {
+        path,
+        ncols,
+        skip,
+        skip_io_errors: false,
+    };
+    while let Some(line) = rows.next(rdr, &mut rec, b, tick)? {
         let row = (|| -> Result<(i32, u32, u32, u32, f64, f64), DataError> {
             let t = &rec[ct];
             let year = parse_uint(t)
@@ -1059,34 +1096,13 @@ fn read_comtrade(
     let mut excluded: HashMap<String, u64> = HashMap::new();
     let mut nomenclature: Option<String> = None;
     let ncols = headers.len();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let err = csv_err(path, e);
-                if skip {
-                    b.bad_row(err, true)?;
-                    continue;
-                }
-                return Err(err);
-            }
-        }
-        b.summary.rows_read += 1;
-        tick(b.summary.rows_read);
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != ncols {
-            let err = DataError::Row {
-                path: path.to_path_buf(),
-                line,
-                column: rec.len().min(ncols) + 1,
-                name: "(row)".to_string(),
-                expected: format!("{ncols} columns as in the header"),
-                found: format!("{} columns", rec.len()),
-            };
-            b.bad_row(err, skip)?;
-            continue;
-        }
+    let rows = RecordRows {
+        path,
+        ncols,
+        skip,
+        skip_io_errors: true,
+    };
+    while let Some(line) = rows.next(rdr, &mut rec, b, tick)? {
         // Flow: exports are declared by the reporter as exporter, imports as importer;
         // re-exports and re-imports are left out (counted) because they double-count goods.
         let flow_raw = trim_bytes(&rec[c.flow]);
@@ -1265,34 +1281,13 @@ fn read_mapped_csv(
     let skip = opts.skip_bad_rows;
     let ncols = headers.len();
     let mut rec = ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let err = csv_err(path, e);
-                if skip {
-                    b.bad_row(err, true)?;
-                    continue;
-                }
-                return Err(err);
-            }
-        }
-        b.summary.rows_read += 1;
-        tick(b.summary.rows_read);
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != ncols {
-            let err = DataError::Row {
-                path: path.to_path_buf(),
-                line,
-                column: rec.len().min(ncols) + 1,
-                name: "(row)".to_string(),
-                expected: format!("{ncols} columns as in the header"),
-                found: format!("{} columns", rec.len()),
-            };
-            b.bad_row(err, skip)?;
-            continue;
-        }
+    let rows = RecordRows {
+        path,
+        ncols,
+        skip,
+        skip_io_errors: true,
+    };
+    while let Some(line) = rows.next(rdr, &mut rec, b, tick)? {
         let fields = MappedFields {
             year: &rec[cy],
             exporter: &rec[ce],
