@@ -22,8 +22,8 @@ fn parse_format(s: &str) -> Result<OutputFormat, String> {
 
 /// Renders the tables in the chosen format and prints them or writes them to `--out`.
 ///
-/// Several tables in JSON become one object keyed by table name only when names are given;
-/// with one table the output is that table's array of rows.
+/// In JSON, one table is its array of row objects; several tables are an array holding each
+/// table's array, in order. Text and CSV renderings are separated by a blank line.
 pub fn emit(tables: &[Table], out: &OutputArgs) -> anyhow::Result<()> {
     let text = match out.format {
         OutputFormat::Json if tables.len() == 1 => tables[0].render(OutputFormat::Json),
