@@ -51,6 +51,11 @@ pub(crate) struct FeIndex {
     /// Per dimension: whether consecutive observations mostly share their level (the
     /// demeaning then accumulates runs in registers).
     pub runs: Vec<bool>,
+    /// Per dimension: where each level's observations start, when every level occupies one
+    /// contiguous run of observations (then run `g` is level `g`, as dense ids are numbered
+    /// by first appearance; `starts` has `sizes[q] + 1` entries). Empty otherwise. The
+    /// demeaning sums such a dimension run by run, without scattering.
+    pub starts: Vec<Vec<usize>>,
     /// Per dimension: the ids as `u16` when the dimension has at most 65536 levels, else
     /// empty. The demeaning passes are memory-bandwidth bound; half-width ids cut the bytes
     /// read per observation (e.g. 20 -> 14 with three dimensions and the weight).
@@ -81,6 +86,7 @@ impl FeIndex {
                 2 * same > d.len()
             })
             .collect();
+        let starts = ids.iter().map(|d| contiguous_starts(d)).collect();
         let ids16 = ids
             .iter()
             .zip(&sizes)
@@ -98,8 +104,16 @@ impl FeIndex {
             offsets,
             levels,
             runs,
+            starts,
             ids16,
         }
+    }
+
+    /// The dimension with the most levels, if it has enough of them to be worth making
+    /// contiguous (see [`sort_rows_by_largest`]).
+    fn largest(&self) -> Option<usize> {
+        let q = (0..self.q()).max_by_key(|&q| self.sizes[q])?;
+        (self.sizes[q] >= 64).then_some(q)
     }
 
     /// Number of dimensions.
@@ -111,6 +125,57 @@ impl FeIndex {
     pub fn total(&self) -> usize {
         self.sizes.iter().sum()
     }
+}
+
+/// Start of every run of equal ids when each level forms exactly one run and levels appear
+/// in order `0, 1, 2, ...` (true of dense ids of data sorted by that dimension); else empty.
+fn contiguous_starts(d: &[u32]) -> Vec<usize> {
+    if d.first().is_some_and(|&g| g != 0) {
+        return Vec::new();
+    }
+    let mut starts = vec![0];
+    for i in 1..d.len() {
+        if d[i] != d[i - 1] {
+            if d[i] != d[i - 1] + 1 {
+                return Vec::new();
+            }
+            starts.push(i);
+        }
+    }
+    starts.push(d.len());
+    starts
+}
+
+/// Builds the index of the sample, first reordering `rows` (stably) so that the dimension
+/// with the most levels is contiguous, unless it already is. The order of observations does
+/// not change the estimates (only the rounding of sums); a contiguous largest dimension makes
+/// its demeaning pass a sequence of short sums instead of a scatter into its largest array,
+/// and gives both cores disjoint halves without private accumulators.
+pub(crate) fn index_sorted(dims: &[&[u32]], rows: &mut [usize]) -> FeIndex {
+    let fe = FeIndex::build(dims, rows);
+    let Some(q) = fe.largest() else {
+        return fe;
+    };
+    if !fe.starts[q].is_empty() {
+        return fe;
+    }
+    // Counting sort by the dense ids of dimension q (stable: the original order within a
+    // level is kept).
+    let ids = &fe.ids[q];
+    let mut next = vec![0usize; fe.sizes[q] + 1];
+    for &g in ids {
+        next[g as usize + 1] += 1;
+    }
+    for g in 0..fe.sizes[q] {
+        next[g + 1] += next[g];
+    }
+    let mut sorted = vec![0usize; rows.len()];
+    for (k, &g) in ids.iter().enumerate() {
+        sorted[next[g as usize]] = rows[k];
+        next[g as usize] += 1;
+    }
+    rows.copy_from_slice(&sorted);
+    FeIndex::build(dims, rows)
 }
 
 /// Observations removed before fitting, by reason.

@@ -230,20 +230,20 @@ fn relu_weighted(
     let dm = Demeaner::new(fe, &w);
     let k = x.len();
     let xv: Vec<&[f64]> = x.iter().map(|c| c.as_slice()).collect();
-    let mut ax = vec![Vec::new(); k];
-    let mut xt = vec![Vec::new(); k];
     // z is read to ZTOL = 1e-6 on a scale of 1 (u starts at 1): demeaning to 1e-8 is ample.
     let tol = opts.fe_tol.min(1e-8);
     let sweeps = opts.fe_max_sweeps.min(RELU_MAX_SWEEPS);
     let mut u: Vec<f64> = zero.iter().map(|&z| if z { 1.0 } else { 0.0 }).collect();
-    let mut au = Vec::new();
-    let mut ut = Vec::new();
-    // The first demeaning of u does not depend on the regressors': both run at once (three
-    // independent tasks keep both cores busy between the passes' split points).
-    let (infos, mut first) = rayon::join(
-        || dm.demean_many(&xv, &mut ax, &mut xt, tol, sweeps),
-        || Some(dm.demean(&u, &mut au, tol, sweeps, &mut ut)),
-    );
+    // The first demeaning of u does not depend on the regressors': all in one block (one
+    // pass over the observations serves every variable).
+    let mut vars = xv.clone();
+    vars.push(&u);
+    let mut alphas: Vec<Vec<f64>> = vec![Vec::new(); k + 1];
+    let mut xt: Vec<Vec<f64>> = vec![Vec::new(); k + 1];
+    let mut infos = dm.demean_many(&vars, &mut alphas, &mut xt, tol, sweeps);
+    let mut au = alphas.pop().unwrap_or_default();
+    let mut ut = xt.pop().unwrap_or_default();
+    let mut first = infos.pop();
     if crate::fit::trace() {
         eprintln!(
             "relu: regressors demeaned {infos:?} at {:.3} s",
