@@ -591,10 +591,13 @@ fn parse_plain_chunk(
     Ok(b)
 }
 
-/// Reads a large uncompressed file in two halves on two threads (positioned reads into one
-/// buffer: the copies and page faults of ~100 MB are shared by both cores). `None` for gzip
-/// or small files, which take the streaming path.
-fn read_plain_parallel(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+/// A large uncompressed file mapped into memory (parsed in place from the page cache: no
+/// copy and no zero-filled buffer). `None` for gzip or small files, which take the streaming
+/// path.
+///
+/// The file must not be truncated while it is read (as for any memory-mapped input, a
+/// concurrent writer can make the read fail or see mixed contents).
+fn map_plain(path: &Path) -> anyhow::Result<Option<memmap2::Mmap>> {
     use std::os::unix::fs::FileExt;
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0) as usize;
@@ -602,16 +605,11 @@ fn read_plain_parallel(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
     if size < (1 << 22) || f.read_exact_at(&mut magic, 0).is_err() || magic == [0x1f, 0x8b] {
         return Ok(None);
     }
-    let mut data = vec![0u8; size];
-    let (a, b) = data.split_at_mut(size / 2);
-    let (ra, rb) = std::thread::scope(|sc| {
-        let ha = sc.spawn(|| f.read_exact_at(a, 0));
-        let rb = f.read_exact_at(b, (size / 2) as u64);
-        (ha.join().expect("reader thread"), rb)
-    });
-    ra.and(rb)
-        .with_context(|| format!("cannot read {} (did it change while read?)", path.display()))?;
-    Ok(Some(data))
+    // SAFETY: the mapping is read-only and private to this process; the contract above
+    // (no concurrent truncation) is the usual one of memory-mapped readers.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&f) }
+        .with_context(|| format!("cannot map {}", path.display()))?;
+    Ok(Some(map))
 }
 
 /// Reads the columns `needed` of a CSV or gzip'd CSV file into a frame. Unknown columns are an
@@ -620,18 +618,21 @@ fn read_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
     if balanza_data::read::is_parquet(path) {
         return read_parquet_columns(path, needed);
     }
-    let data = match read_plain_parallel(path)? {
-        Some(d) => d,
+    let mapped = map_plain(path)?;
+    let owned;
+    let data: &[u8] = match &mapped {
+        Some(m) => m,
         None => {
             let (mut reader, _, size) = balanza_data::read::open_input(path)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
             // The file size is the exact length of a plain CSV (and a lower bound for gzip):
             // one allocation instead of repeated doubling and copying of a 100 MB buffer.
-            let mut data = Vec::with_capacity(size as usize + 1);
+            let mut buf = Vec::with_capacity(size as usize + 1);
             reader
-                .read_to_end(&mut data)
+                .read_to_end(&mut buf)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            data
+            owned = buf;
+            &owned
         }
     };
     let hdr_end = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
@@ -712,7 +713,7 @@ fn read_columns(path: &Path, needed: &[String]) -> anyhow::Result<Frame> {
         }
         None => parse_chunk(body, &idx, ncols, &|| 2, 0)?,
     };
-    drop(data);
+    drop(mapped);
     let n = match builders.first() {
         Some(Builder::Num(v)) => v.len(),
         Some(Builder::Text(t)) => t.len(),
