@@ -192,7 +192,10 @@ mod tests {
             assert!(w.iter().all(|&x| x == 0.0));
             let mut u = vec![7u8; n * 8];
             u[n] = 1;
-            assert_eq!(u.iter().map(|&b| b as usize).sum::<usize>(), 7 * (n * 8) - 6);
+            assert_eq!(
+                u.iter().map(|&b| b as usize).sum::<usize>(),
+                7 * (n * 8) - 6
+            );
         }
         // Below the threshold: the system allocator, same behaviour.
         let small = vec![1u32; 1000];

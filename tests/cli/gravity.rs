@@ -388,3 +388,64 @@ fn parquet_input_gives_the_csv_estimates() {
         stderr(&o)
     );
 }
+
+#[test]
+fn large_plain_csv_is_read_in_place_with_true_line_numbers() {
+    // The Guide's panel uncompressed (7.5 MB) takes the mapped, two-thread path of the reader;
+    // it must give exactly the estimates of the gzip file (streaming path), and an error in
+    // its second half must name the file's own line number.
+    let Some(gz) = shared("trade_flows/agtpa_gravity_panel_1986_2006.csv.gz") else {
+        return;
+    };
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    assert!(
+        text.len() > 4 << 20,
+        "the file must be large enough for the mapped path"
+    );
+    let dir = scratch("gravity-plain");
+    let plain = dir.join("panel.csv");
+    std::fs::write(&plain, &text).unwrap();
+    let args = |p: &std::path::Path| {
+        vec![
+            "--data".to_string(),
+            p.to_str().unwrap().to_string(),
+            "--formula".into(),
+            "trade ~ rta + log(dist) | exporter^year + importer^year".into(),
+            "--where".into(),
+            "exporter != importer".into(),
+            "--vcov".into(),
+            "cluster:pair_id".into(),
+        ]
+    };
+    let a: Vec<String> = args(&gz);
+    let b: Vec<String> = args(&plain);
+    let va = estimate_json(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let vb = estimate_json(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(va["nobs"], vb["nobs"]);
+    for name in ["rta", "log(dist)"] {
+        assert_eq!(coef(&va, name), coef(&vb, name), "{name}");
+    }
+    // Line 90,001 of the file (header = line 1) loses a field.
+    let mut lines: Vec<&str> = text.lines().collect();
+    let broken = lines[90_000].rsplit_once(',').unwrap().0.to_string();
+    lines[90_000] = &broken;
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let o = run(&std::iter::once("estimate")
+        .chain(b.iter().map(|s| {
+            if s == plain.to_str().unwrap() {
+                bad.to_str().unwrap()
+            } else {
+                s.as_str()
+            }
+        }))
+        .collect::<Vec<_>>());
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("line 90001") && e.contains("fields"), "{e}");
+}
