@@ -5,6 +5,7 @@ use crate::expr;
 use crate::fit::{fit_ols, fit_poisson, Fit, FitOptions, FixedEffect, ModelInput, Regressor};
 use crate::formula::{Filter, Formula};
 use crate::frame::{Column, Frame};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Which estimator to run.
@@ -183,16 +184,24 @@ pub fn estimate(
             }
         }
     }
-    let xs: Vec<Vec<f64>> = formula
-        .terms
-        .iter()
-        .map(|t| expr::num(t, frame).map(pick))
-        .collect::<Result<_, _>>()?;
-    let fes: Vec<Vec<u32>> = formula
-        .fixed_effects
-        .iter()
-        .map(|d| group_ids(frame, d, &rows))
-        .collect::<Result<_, _>>()?;
+    // Regressors and fixed-effect ids are independent columns: built on both cores.
+    let (xs, fes) = rayon::join(
+        || -> Result<Vec<Vec<f64>>, GravityError> {
+            formula
+                .terms
+                .par_iter()
+                .map(|t| expr::num(t, frame).map(pick))
+                .collect()
+        },
+        || -> Result<Vec<Vec<u32>>, GravityError> {
+            formula
+                .fixed_effects
+                .par_iter()
+                .map(|d| group_ids(frame, d, &rows))
+                .collect()
+        },
+    );
+    let (xs, fes) = (xs?, fes?);
     // A missing fixed-effect value drops the row (counted as missing).
     let complete: Vec<bool> = (0..rows.len())
         .map(|i| fes.iter().all(|f| f[i] != u32::MAX))

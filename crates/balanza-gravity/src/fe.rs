@@ -1,6 +1,7 @@
 //! Fixed-effect indexing for the estimation sample: dense level ids, group weights, and the
 //! iterative removal of singletons and of groups whose outcomes are all zero.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Maps arbitrary `u32` ids to dense `0..levels` over a subset of rows.
@@ -65,13 +66,8 @@ pub(crate) struct FeIndex {
 impl FeIndex {
     /// Builds the index for the given rows of the original fixed-effect id columns.
     pub fn build(dims: &[&[u32]], rows: &[usize]) -> FeIndex {
-        let mut ids = Vec::with_capacity(dims.len());
-        let mut levels = Vec::with_capacity(dims.len());
-        for d in dims {
-            let (dense, lv) = densify(d, rows);
-            ids.push(dense);
-            levels.push(lv);
-        }
+        let (ids, levels): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
+            dims.par_iter().map(|d| densify(d, rows)).unzip();
         let sizes: Vec<usize> = levels.iter().map(Vec::len).collect();
         let mut offsets = Vec::with_capacity(sizes.len());
         let mut acc = 0;
@@ -80,15 +76,15 @@ impl FeIndex {
             acc += s;
         }
         let runs = ids
-            .iter()
+            .par_iter()
             .map(|d: &Vec<u32>| {
                 let same = d.windows(2).filter(|p| p[0] == p[1]).count();
                 2 * same > d.len()
             })
             .collect();
-        let starts = ids.iter().map(|d| contiguous_starts(d)).collect();
+        let starts = ids.par_iter().map(|d| contiguous_starts(d)).collect();
         let ids16 = ids
-            .iter()
+            .par_iter()
             .zip(&sizes)
             .map(|(d, &size)| {
                 if size <= 1 << 16 {
@@ -110,7 +106,7 @@ impl FeIndex {
     }
 
     /// The dimension with the most levels, if it has enough of them to be worth making
-    /// contiguous (see [`sort_rows_by_largest`]).
+    /// contiguous (see [`index_sorted`]).
     fn largest(&self) -> Option<usize> {
         let q = (0..self.q()).max_by_key(|&q| self.sizes[q])?;
         (self.sizes[q] >= 64).then_some(q)
@@ -204,6 +200,10 @@ impl Dropped {
 
 /// Iteratively removes singletons (if asked) and, for Poisson, the observations of groups
 /// whose outcomes are all zero, until nothing changes. `rows` is filtered in place.
+///
+/// Dimensions are visited in order within a round, each on the rows the previous ones left
+/// (this fixes which reason an observation is counted under); the level ids are made dense
+/// once, up front, and later rounds only count over the rows still in.
 pub(crate) fn drop_fe_loop(
     y: &[f64],
     dims: &[&[u32]],
@@ -215,35 +215,44 @@ pub(crate) fn drop_fe_loop(
     if dims.is_empty() || (!singletons && !poisson) {
         return;
     }
+    let dense: Vec<(Vec<u32>, usize)> = dims
+        .par_iter()
+        .map(|d| {
+            let (ids, levels) = densify(d, rows);
+            (ids, levels.len())
+        })
+        .collect();
+    // Positions (into the starting `rows`) of the observations still in.
+    let mut alive: Vec<u32> = (0..rows.len() as u32).collect();
+    let mut count: Vec<u32> = Vec::new();
+    let mut ysum: Vec<f64> = Vec::new();
     loop {
         let mut changed = false;
-        for d in dims {
-            let (dense, levels) = densify(d, rows);
-            let g = levels.len();
-            let mut count = vec![0u32; g];
-            let mut ysum = vec![0.0f64; g];
-            for (k, &r) in rows.iter().enumerate() {
-                count[dense[k] as usize] += 1;
-                ysum[dense[k] as usize] += y[r];
+        for (ids, levels) in &dense {
+            count.clear();
+            count.resize(*levels, 0);
+            ysum.clear();
+            ysum.resize(*levels, 0.0);
+            for &k in &alive {
+                let g = ids[k as usize] as usize;
+                count[g] += 1;
+                ysum[g] += y[rows[k as usize]];
             }
-            let before = rows.len();
-            let mut k = 0;
-            let mut n_single = 0;
-            let mut n_sep = 0;
-            rows.retain(|_| {
-                let lv = dense[k] as usize;
-                k += 1;
-                if singletons && count[lv] == 1 {
+            let before = alive.len();
+            let (mut n_single, mut n_sep) = (0, 0);
+            alive.retain(|&k| {
+                let g = ids[k as usize] as usize;
+                if singletons && count[g] == 1 {
                     n_single += 1;
                     false
-                } else if poisson && ysum[lv] == 0.0 {
+                } else if poisson && ysum[g] == 0.0 {
                     n_sep += 1;
                     false
                 } else {
                     true
                 }
             });
-            if rows.len() != before {
+            if alive.len() != before {
                 changed = true;
                 dropped.singletons += n_single;
                 dropped.separated_fe += n_sep;
@@ -252,5 +261,8 @@ pub(crate) fn drop_fe_loop(
         if !changed {
             break;
         }
+    }
+    if alive.len() != rows.len() {
+        *rows = alive.iter().map(|&k| rows[k as usize]).collect();
     }
 }

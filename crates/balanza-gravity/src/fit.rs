@@ -212,17 +212,6 @@ fn poisson_dev(y: &[f64], mu: &[f64]) -> f64 {
         .sum()
 }
 
-/// Poisson log-likelihood without the `-sum ln(y!)` term (added by the caller once).
-fn poisson_ll_kernel(y: &[f64], mu: &[f64]) -> f64 {
-    y.par_iter()
-        .zip(mu.par_iter())
-        .map(|(&y, &m)| {
-            let t = if y > 0.0 { y * m.ln() } else { 0.0 };
-            t - m
-        })
-        .sum()
-}
-
 /// `sum ln(y!)` (ln Γ(y + 1)), with a table for the small integers that dominate counts.
 fn sum_ln_factorial(y: &[f64]) -> f64 {
     let table: Vec<f64> = (0..1024).map(|k| ln_gamma(k as f64 + 1.0)).collect();
@@ -744,20 +733,33 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         .enumerate()
         .map(|(i, e)| (e + off(i)).exp())
         .collect();
-    let deviance = poisson_dev(&s.y, &mu_fin);
+    // ln(mu) is the linear predictor (plus offset): the likelihood and the deviance need no
+    // logarithm per observation. loglik = sum[y ln mu - mu] - sum ln y!, deviance =
+    // 2 sum[y ln y - y - y ln mu + mu].
+    let (y_lnmu, sum_mu) =
+        s.y.par_iter()
+            .zip(&lin)
+            .zip(&mu_fin)
+            .enumerate()
+            .map(|(i, ((y, e), m))| (y * (e + off(i)), *m))
+            .reduce(|| (0.0, 0.0), |(a, b), (c, d)| (a + c, b + d));
+    let deviance = 2.0 * (ylny_minus_y - y_lnmu + sum_mu);
     let lnfact = sum_ln_factorial(&s.y);
-    let loglik = poisson_ll_kernel(&s.y, &mu_fin) - lnfact;
-    // Null model: intercept (and offset) only.
-    let null_mu: Vec<f64> = match &s.offset {
-        None => vec![ymean; n],
+    let loglik = y_lnmu - sum_mu - lnfact;
+    // Null model: intercept (and offset) only, mu_i = c exp(offset_i), c = sum y / sum
+    // exp(offset): sum[y ln mu] = ln(c) sum y + sum[y offset], sum mu = sum y.
+    let sum_y: f64 = s.y.par_iter().sum();
+    let (ln_c, y_off) = match &s.offset {
+        None => (ymean.ln(), 0.0),
         Some(o) => {
-            let se: f64 = o.iter().map(|v| v.exp()).sum();
-            let c = s.y.iter().sum::<f64>() / se;
-            o.iter().map(|v| c * v.exp()).collect()
+            let se: f64 = o.par_iter().map(|v| v.exp()).sum();
+            let y_off: f64 = s.y.par_iter().zip(o).map(|(y, v)| y * v).sum();
+            ((sum_y / se).ln(), y_off)
         }
     };
-    let null_loglik = poisson_ll_kernel(&s.y, &null_mu) - lnfact;
-    let null_deviance = poisson_dev(&s.y, &null_mu);
+    let null_y_lnmu = ln_c * sum_y + y_off;
+    let null_loglik = null_y_lnmu - sum_y - lnfact;
+    let null_deviance = 2.0 * (ylny_minus_y - null_y_lnmu + sum_y);
     let resid: Vec<f64> = s.y.par_iter().zip(&mu_fin).map(|(y, m)| y - m).collect();
     let mut kept = vec![false; input.y.len()];
     let mut fitted = vec![f64::NAN; input.y.len()];
