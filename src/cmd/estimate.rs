@@ -25,6 +25,10 @@ FORMULA (fixest syntax)
   - regressors separated by `+`; inside a term: + - * / ^ (use parentheses for +), log, exp,
     sqrt, abs, log1p, expm1, comparisons and logic: `log(dist) * (year == 1986)` is the
     1986 distance elasticity; `1` alone = no regressor; `0` = no intercept (without FE);
+  - fixest factor terms: `i(year)` (one dummy per year), `i(year, x)` (x times each year's
+    dummy), `ref = 2006` or `ref = c(2002, 2006)` leaves levels out; named `year::1990` and
+    `year::1990:x` as in fixest. E.g. year-specific border effects:
+      trade ~ rta + i(year, exporter != importer, ref = 2006) | exporter^year + importer^year + pair_id
   - after `|`: fixed effects separated by `+`; `exporter^year` interacts columns on the fly.
     Without fixed effects an intercept `(Intercept)` is estimated.
 

@@ -449,3 +449,65 @@ fn large_plain_csv_is_read_in_place_with_true_line_numbers() {
     let e = stderr(&o);
     assert!(e.contains("line 90001") && e.contains("fields"), "{e}");
 }
+
+#[test]
+fn factor_terms_match_hand_built_dummies() {
+    // Guide ch. 1 app. 3 "globalization" specification: year-specific international-border
+    // dummies, 2006 left out. fixest's i(year, x, ref = 2006) must give exactly the model
+    // written with one comparison per year, under fixest's names.
+    let Some(data) = shared("trade_flows/agtpa_gravity_panel_1986_2006.csv.gz") else {
+        return;
+    };
+    let years = [1986, 1990, 1994, 1998, 2002];
+    let common = |formula: &str| {
+        estimate_json(&[
+            "--data",
+            data.to_str().unwrap(),
+            "--formula",
+            formula,
+            "--where",
+            "year in (1986, 1990, 1994, 1998, 2002, 2006)",
+            "--vcov",
+            "cluster:pair_id",
+        ])
+    };
+    let fe = "| exporter^year + importer^year + pair_id";
+    let with_i = common(&format!(
+        "trade ~ rta + i(year, exporter != importer, ref = 2006) {fe}"
+    ));
+    let by_hand: Vec<String> = years
+        .iter()
+        .map(|y| format!("(exporter != importer) * (year == {y})"))
+        .collect();
+    let manual = common(&format!("trade ~ rta + {} {fe}", by_hand.join(" + ")));
+    assert_eq!(with_i["nobs"], manual["nobs"]);
+    let (a, b) = (coef(&with_i, "rta"), coef(&manual, "rta"));
+    assert!(
+        close(a.0, b.0, 1e-9) && close(a.1, b.1, 1e-7),
+        "{a:?} vs {b:?}"
+    );
+    for (y, hand) in years.iter().zip(&by_hand) {
+        let a = coef(&with_i, &format!("year::{y}:exporter != importer"));
+        let b = coef(&manual, hand);
+        assert!(
+            close(a.0, b.0, 1e-9) && close(a.1, b.1, 1e-7),
+            "{y}: {a:?} vs {b:?}"
+        );
+    }
+    // Borders shrink over time (the Guide's finding): every year's effect is negative and
+    // 1986's is the largest in size.
+    let b86 = coef(&with_i, "year::1986:exporter != importer").0;
+    let b02 = coef(&with_i, "year::2002:exporter != importer").0;
+    assert!(b86 < b02 && b02 < 0.0, "{b86} {b02}");
+    // A reference level that is not in the sample is an error naming the levels.
+    let o = run(&[
+        "estimate",
+        "--data",
+        data.to_str().unwrap(),
+        "--formula",
+        "trade ~ i(year, rta, ref = 2007) | exporter + importer",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("2007") && e.contains("1986"), "{e}");
+}

@@ -3,7 +3,7 @@
 use crate::error::GravityError;
 use crate::expr;
 use crate::fit::{fit_ols, fit_poisson, Fit, FitOptions, FixedEffect, ModelInput, Regressor};
-use crate::formula::{Filter, Formula};
+use crate::formula::{FactorTerm, Filter, Formula, Term};
 use crate::frame::{Column, Frame};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -133,6 +133,127 @@ fn column_codes(col: &Column, rows: &[usize], missing: &mut [bool]) -> (Vec<u32>
     }
 }
 
+/// Most levels an `i()` term may expand to: beyond this, a fixed effect is the right tool.
+const FACTOR_MAX_LEVELS: usize = 10_000;
+
+/// The regressors of a fixest `i()` term on `rows`: one per level of the factor (ascending,
+/// `ref` levels left out), `1(f == level)` or `x * 1(f == level)`, named `f::level` or
+/// `f::level:x`. Rows with a missing factor get NaN everywhere (dropped as missing).
+fn factor_columns(
+    f: &FactorTerm,
+    frame: &Frame,
+    rows: &[usize],
+) -> Result<Vec<(String, Vec<f64>)>, GravityError> {
+    let by: Option<Vec<f64>> =
+        f.by.as_ref()
+            .map(|(e, _)| expr::num(e, frame))
+            .transpose()?;
+    let col = frame.get(&f.column)?;
+    // Level of every row (None = missing) and the sorted labels of the levels present.
+    let (level_of, labels): (Vec<Option<usize>>, Vec<String>) = match col {
+        Column::Num(v) => {
+            let mut levels: Vec<f64> = rows.iter().map(|&r| v[r]).filter(|x| !x.is_nan()).collect();
+            levels.sort_by(f64::total_cmp);
+            levels.dedup();
+            let level_of = rows
+                .iter()
+                .map(|&r| {
+                    let x = v[r];
+                    (!x.is_nan()).then(|| levels.partition_point(|l| *l < x))
+                })
+                .collect();
+            let labels = levels.iter().map(|&x| number_label(x)).collect();
+            (level_of, labels)
+        }
+        Column::Text { codes, levels } => {
+            let mut present: Vec<u32> = rows.iter().map(|&r| codes[r]).collect();
+            present.sort_unstable();
+            present.dedup();
+            present.sort_by(|a, b| levels[*a as usize].cmp(&levels[*b as usize]));
+            let mut rank = vec![usize::MAX; levels.len()];
+            for (k, &c) in present.iter().enumerate() {
+                rank[c as usize] = k;
+            }
+            let level_of = rows
+                .iter()
+                .map(|&r| Some(rank[codes[r] as usize]))
+                .collect();
+            let labels = present
+                .iter()
+                .map(|&c| levels[c as usize].clone())
+                .collect();
+            (level_of, labels)
+        }
+    };
+    let mut skip = vec![false; labels.len()];
+    for r in &f.refs {
+        let want = match (r, col) {
+            (crate::expr::Expr::Num(x), Column::Num(_)) => number_label(*x),
+            (crate::expr::Expr::Str(t), Column::Text { .. }) => t.clone(),
+            (crate::expr::Expr::Num(x), Column::Text { .. }) => number_label(*x),
+            _ => {
+                return Err(GravityError::Input(format!(
+                    "i({}): a reference level of a numeric column must be a number",
+                    f.column
+                )))
+            }
+        };
+        match labels.iter().position(|l| *l == want) {
+            Some(k) => skip[k] = true,
+            None => {
+                return Err(GravityError::Input(format!(
+                    "i({}): the reference level {want} does not occur in the sample (levels: {})",
+                    f.column,
+                    labels.join(", ")
+                )))
+            }
+        }
+    }
+    let kept: Vec<usize> = (0..labels.len()).filter(|&k| !skip[k]).collect();
+    if kept.len() > FACTOR_MAX_LEVELS {
+        return Err(GravityError::Input(format!(
+            "i({}) would make {} regressors; use `{}` as a fixed effect (after `|`) instead",
+            f.column,
+            kept.len(),
+            f.column
+        )));
+    }
+    let mut slot = vec![usize::MAX; labels.len()];
+    for (j, &k) in kept.iter().enumerate() {
+        slot[k] = j;
+    }
+    let mut cols = vec![vec![0.0; rows.len()]; kept.len()];
+    for (i, (lv, &r)) in level_of.iter().zip(rows).enumerate() {
+        match lv {
+            None => cols.iter_mut().for_each(|c| c[i] = f64::NAN),
+            Some(k) if slot[*k] != usize::MAX => {
+                cols[slot[*k]][i] = by.as_ref().map_or(1.0, |b| b[r]);
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(kept
+        .iter()
+        .zip(cols)
+        .map(|(&k, c)| {
+            let name = match &f.by {
+                Some((_, text)) => format!("{}::{}:{text}", f.column, labels[k]),
+                None => format!("{}::{}", f.column, labels[k]),
+            };
+            (name, c)
+        })
+        .collect())
+}
+
+/// A numeric level as fixest prints it: integers without a decimal point.
+fn number_label(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Rows of `frame` that satisfy `filter` (all rows when `None`).
 pub fn filter_rows(frame: &Frame, filter: Option<&Filter>) -> Result<Vec<usize>, GravityError> {
     match filter {
@@ -186,12 +307,25 @@ pub fn estimate(
     }
     // Regressors and fixed-effect ids are independent columns: built on both cores.
     let (xs, fes) = rayon::join(
-        || -> Result<Vec<Vec<f64>>, GravityError> {
-            formula
+        || -> Result<Vec<(String, Vec<f64>)>, GravityError> {
+            let parts: Vec<Vec<(String, Vec<f64>)>> = formula
                 .terms
                 .par_iter()
-                .map(|t| expr::num(t, frame).map(pick))
-                .collect()
+                .zip(&formula.term_names)
+                .map(|(t, name)| match t {
+                    Term::Expr(e) => Ok(vec![(name.clone(), pick(expr::num(e, frame)?))]),
+                    Term::Factor(f) => factor_columns(f, frame, &rows),
+                })
+                .collect::<Result<_, _>>()?;
+            let all: Vec<(String, Vec<f64>)> = parts.into_iter().flatten().collect();
+            for (k, (name, _)) in all.iter().enumerate() {
+                if all[..k].iter().any(|(n, _)| n == name) {
+                    return Err(GravityError::Input(format!(
+                        "regressor `{name}` appears twice (once from an i() term)"
+                    )));
+                }
+            }
+            Ok(all)
         },
         || -> Result<Vec<Vec<u32>>, GravityError> {
             formula
@@ -201,7 +335,8 @@ pub fn estimate(
                 .collect()
         },
     );
-    let (xs, fes) = (xs?, fes?);
+    let (named, fes) = (xs?, fes?);
+    let (x_names, xs): (Vec<String>, Vec<Vec<f64>>) = named.into_iter().unzip();
     // A missing fixed-effect value drops the row (counted as missing).
     let complete: Vec<bool> = (0..rows.len())
         .map(|i| fes.iter().all(|f| f[i] != u32::MAX))
@@ -241,8 +376,7 @@ pub fn estimate(
     let fe_names = formula.fe_names();
     let input = ModelInput {
         y: &y,
-        regressors: formula
-            .term_names
+        regressors: x_names
             .iter()
             .zip(&xs)
             .map(|(n, v)| Regressor {

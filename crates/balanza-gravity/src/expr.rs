@@ -205,7 +205,7 @@ pub(crate) struct Parser<'t> {
     pub text: &'t str,
     pub what: &'static str,
     /// Parenthesis depth; at depth 0 in a formula term, `+` ends the term.
-    depth: usize,
+    pub depth: usize,
     pub stop_at_plus: bool,
 }
 

@@ -286,3 +286,51 @@ fn singletons_and_all_zero_groups_are_dropped_iteratively() {
         [true, true, true, true, false, false, false, false]
     );
 }
+
+#[test]
+fn factor_terms_parse_expand_and_name_like_fixest() {
+    let f = Formula::parse("y ~ i(year, log(x), ref = c(2, 3)) + z + i(kind) | g").unwrap();
+    assert_eq!(
+        f.term_names,
+        ["i(year, log(x), ref = c(2, 3))", "z", "i(kind)"]
+    );
+    let cols = f.columns();
+    for c in ["y", "year", "x", "z", "kind", "g"] {
+        assert!(cols.iter().any(|x| x == c), "{c}");
+    }
+    let e = Formula::parse("y ~ i(1990)").unwrap_err().to_string();
+    assert!(e.contains("column name"), "{e}");
+    let e = Formula::parse("y ~ i(year, ref = )")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("reference level"), "{e}");
+    // Expansion: levels in ascending order, ref left out, missing factor -> row dropped.
+    // y depends on the level only (no noise): OLS recovers the level effects exactly.
+    let year = vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0, f64::NAN, 3.0];
+    let g = vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+    let y: Vec<f64> = year
+        .iter()
+        .zip(&g)
+        .map(|(t, gg)| {
+            10.0 * gg
+                + if *t == 2.0 {
+                    0.5
+                } else if *t == 3.0 {
+                    -0.25
+                } else {
+                    0.0
+                }
+        })
+        .collect();
+    let fr = frame(&[
+        ("y", Column::Num(y)),
+        ("year", Column::Num(year)),
+        ("g", Column::Num(g)),
+    ]);
+    let f = Formula::parse("y ~ i(year, ref = 1) | g").unwrap();
+    let est = estimate(&fr, &f, None, Estimator::Ols, &FitOptions::default()).unwrap();
+    assert_eq!(est.fit.names, ["year::2", "year::3"]);
+    assert_eq!(est.fit.nobs, 7);
+    assert!((est.fit.coefficients[0] - 0.5).abs() < 1e-10);
+    assert!((est.fit.coefficients[1] + 0.25).abs() < 1e-10);
+}
