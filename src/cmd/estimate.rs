@@ -46,6 +46,13 @@ VARIANCE (--vcov)
   tests with G-1 degrees of freedom (clustered) or n-K. --ssc ppmlhdfe: Stata's rule, only
   G/(G-1) (robust: n/(n-1)), z tests.
 
+ESTIMATORS (--estimator)
+  ppml (default): Poisson pseudo-maximum likelihood (ppmlhdfe, fixest fepois).
+  ols: least squares on the (transformed) dependent variable (fixest feols).
+  negbin: negative binomial NB2 maximum likelihood, variance mu + mu^2/theta, theta estimated
+    jointly (fixest fenegbin); Newton steps in the coefficients alternate with the ML theta;
+    standard errors from the observed information. theta is printed with the fit.
+
 NUMERICS
   IRLS stops when |dev - dev_prev| / (0.1 + |dev|) < --tol (1e-8, fixest's criterion) in an
   iteration whose demeaning reached --fe-tol (1e-8, relative to the variable's scale).
@@ -73,8 +80,9 @@ pub struct Args {
     /// Model formula, e.g. "trade ~ rta + log(dist) | exporter^year + importer^year + pair".
     #[arg(long)]
     pub formula: String,
-    /// Estimator: ppml (Poisson pseudo-maximum likelihood) or ols.
-    #[arg(long, default_value = "ppml", value_parser = ["ppml", "ols"])]
+    /// Estimator: ppml (Poisson pseudo-maximum likelihood), ols, or negbin (negative binomial
+    /// NB2 maximum likelihood with the dispersion estimated, as fixest's fenegbin).
+    #[arg(long, default_value = "ppml", value_parser = ["ppml", "ols", "negbin"])]
     pub estimator: String,
     /// Keep only rows satisfying this filter, e.g. "year in (1986, 1990) and exporter != importer".
     #[arg(long = "where", value_name = "FILTER")]
@@ -117,6 +125,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let estimator = if args.estimator == "ols" {
         Estimator::Ols
+    } else if args.estimator == "negbin" {
+        Estimator::Negbin
     } else {
         Estimator::Ppml
     };
@@ -234,6 +244,7 @@ fn estimator_name(e: Estimator) -> &'static str {
     match e {
         Estimator::Ppml => "ppml",
         Estimator::Ols => "ols",
+        Estimator::Negbin => "negbin",
     }
 }
 
@@ -273,7 +284,8 @@ fn json_output(
         "converged": fit.converged,
         "deviance": fit.deviance,
         "loglik": fit.loglik,
-        "pseudo_r2": if e == Estimator::Ppml { Some(fit.r2()) } else { None },
+        "pseudo_r2": if e != Estimator::Ols { Some(fit.r2()) } else { None },
+        "theta": fit.theta,
         "r2": if e == Estimator::Ols { Some(fit.r2()) } else { None },
         "filtered_out": est.filtered_out,
         "dropped": {
@@ -323,6 +335,11 @@ fn coefficient_table(
     let fit_stat = match e {
         Estimator::Ppml => format!("pseudo-R2 (McFadden) {:.4}", fit.r2()),
         Estimator::Ols => format!("R2 {:.4}", fit.r2()),
+        Estimator::Negbin => format!(
+            "pseudo-R2 (McFadden) {:.4}, theta {:.4}",
+            fit.r2(),
+            fit.theta.unwrap_or(f64::NAN)
+        ),
     };
     t.note(format!(
         "N = {}, {fit_stat}, {} iteration(s), {}",

@@ -564,3 +564,41 @@ fn rose_2004_default_ols_matches_the_published_table() {
     }
     assert!(bad.is_empty(), "{}", bad.join("; "));
 }
+
+#[test]
+fn negative_binomial_from_the_cli() {
+    // fixest walkthrough: fenegbin(Euros ~ log(dist_km) | Origin + Destination + Product +
+    // Year), clustered by Origin and Destination: -1.711 (0.1773).
+    let Some(data) = shared("trade_flows/fixest_trade_eu15_2007_2016.csv.gz") else {
+        return;
+    };
+    let v = estimate_json(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--estimator",
+        "negbin",
+        "--formula",
+        "Euros ~ log(dist_km) | Origin + Destination + Product + Year",
+        "--vcov",
+        "cluster:Origin+Destination",
+    ]);
+    assert_eq!(v["estimator"], "negbin");
+    let (b, se) = coef(&v, "log(dist_km)");
+    assert!(
+        close(b, -1.711, 5e-4) && close(se, 0.1773, 5e-5),
+        "{b} ({se})"
+    );
+    let theta = v["theta"].as_f64().unwrap();
+    assert!(theta > 0.5 && theta < 0.6, "theta {theta}");
+    let o = run(&[
+        "estimate",
+        "--data",
+        data.to_str().unwrap(),
+        "--estimator",
+        "negbin",
+        "--formula",
+        "Euros ~ log(dist_km) | Origin + Destination + Product + Year",
+    ]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("theta 0.5488"), "{}", stdout(&o));
+}

@@ -15,7 +15,12 @@ pub enum Estimator {
     Ppml,
     /// Ordinary least squares.
     Ols,
+    /// Negative binomial (NB2) maximum likelihood, as fixest's `fenegbin`.
+    Negbin,
 }
+
+/// A count-data estimator (PPML or negative binomial).
+type CountFit = fn(&ModelInput, &FitOptions) -> Result<Fit, GravityError>;
 
 /// Result of [`estimate`]: the fit and how the sample was formed.
 #[derive(Debug, Clone)]
@@ -396,8 +401,13 @@ pub fn estimate(
     };
     let mut opts = opts.clone();
     opts.intercept = formula.intercept;
-    let fit = match estimator {
-        Estimator::Ppml => fit_poisson(&input, &opts).map_err(|e| match e {
+    let count_model = match estimator {
+        Estimator::Ppml => Some(fit_poisson as CountFit),
+        Estimator::Negbin => Some(crate::negbin::fit_negbin as CountFit),
+        Estimator::Ols => None,
+    };
+    let fit = match count_model {
+        Some(fit_count) => fit_count(&input, &opts).map_err(|e| match e {
             GravityError::BadDependent {
                 count,
                 first_row,
@@ -409,7 +419,7 @@ pub fn estimate(
             },
             e => e,
         })?,
-        Estimator::Ols => fit_ols(&input, &opts)?,
+        None => fit_ols(&input, &opts)?,
     };
     let mut fit = fit;
     fit.dropped.missing += missing_fe;

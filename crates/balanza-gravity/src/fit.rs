@@ -90,6 +90,8 @@ pub enum Family {
     Ppml,
     /// Ordinary least squares.
     Ols,
+    /// Negative binomial (NB2) maximum likelihood, log link, dispersion estimated.
+    Negbin,
 }
 
 /// Estimated coefficients of one fixed-effect dimension.
@@ -151,6 +153,9 @@ pub struct Fit {
     pub null_loglik: f64,
     /// Deviance (PPML) or total sum of squares (OLS) of the intercept-only model.
     pub null_deviance: f64,
+    /// Negative binomial: the estimated dispersion parameter theta (variance mu + mu^2 /
+    /// theta); `None` for the other estimators.
+    pub theta: Option<f64>,
     /// Observations dropped, by reason.
     pub dropped: Dropped,
     /// Notes for the user (dropped regressors, non-convergence, step-halving).
@@ -170,7 +175,7 @@ impl Fit {
     /// McFadden pseudo-R² `1 - loglik / null_loglik` (PPML) or R² `1 - RSS / TSS` (OLS).
     pub fn r2(&self) -> f64 {
         match self.family {
-            Family::Ppml => 1.0 - self.loglik / self.null_loglik,
+            Family::Ppml | Family::Negbin => 1.0 - self.loglik / self.null_loglik,
             Family::Ols => 1.0 - self.deviance / self.null_deviance,
         }
     }
@@ -213,7 +218,7 @@ fn poisson_dev(y: &[f64], mu: &[f64]) -> f64 {
 }
 
 /// `sum ln(y!)` (ln Γ(y + 1)), with a table for the small integers that dominate counts.
-fn sum_ln_factorial(y: &[f64]) -> f64 {
+pub(crate) fn sum_ln_factorial(y: &[f64]) -> f64 {
     let table: Vec<f64> = (0..1024).map(|k| ln_gamma(k as f64 + 1.0)).collect();
     y.par_iter()
         .map(|&v| {
@@ -232,17 +237,17 @@ pub(crate) fn trace() -> bool {
 }
 
 /// Validated, compacted estimation sample.
-struct Sample {
-    rows: Vec<usize>,
-    y: Vec<f64>,
-    x: Vec<Vec<f64>>,
-    names: Vec<String>,
-    offset: Option<Vec<f64>>,
-    fe: FeIndex,
-    fe_names: Vec<String>,
-    dropped: Dropped,
+pub(crate) struct Sample {
+    pub rows: Vec<usize>,
+    pub y: Vec<f64>,
+    pub x: Vec<Vec<f64>>,
+    pub names: Vec<String>,
+    pub offset: Option<Vec<f64>>,
+    pub fe: FeIndex,
+    pub fe_names: Vec<String>,
+    pub dropped: Dropped,
     /// Notes for the user from building the sample.
-    notes: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 fn check_lengths(input: &ModelInput) -> Result<usize, GravityError> {
@@ -276,7 +281,7 @@ fn check_lengths(input: &ModelInput) -> Result<usize, GravityError> {
     Ok(n)
 }
 
-fn build_sample(
+pub(crate) fn build_sample(
     input: &ModelInput,
     opts: &FitOptions,
     poisson: bool,
@@ -395,7 +400,7 @@ fn build_sample(
 }
 
 /// Fixed-effect coefficients of the fit, normalised as documented on [`FeEstimate`].
-fn fe_estimates(fe: &FeIndex, names: &[String], gamma: &mut [f64]) -> Vec<FeEstimate> {
+pub(crate) fn fe_estimates(fe: &FeIndex, names: &[String], gamma: &mut [f64]) -> Vec<FeEstimate> {
     let q = fe.q();
     for d in 1..q {
         let off = fe.offsets[d];
@@ -426,7 +431,12 @@ fn fe_estimates(fe: &FeIndex, names: &[String], gamma: &mut [f64]) -> Vec<FeEsti
 }
 
 /// Linear predictor `x'b + D gamma` (without offset) on the compact sample.
-fn linear_predictor(s: &Sample, active: &[usize], beta: &[f64], gamma: &[f64]) -> Vec<f64> {
+pub(crate) fn linear_predictor(
+    s: &Sample,
+    active: &[usize],
+    beta: &[f64],
+    gamma: &[f64],
+) -> Vec<f64> {
     let fe = &s.fe;
     (0..s.y.len())
         .into_par_iter()
@@ -822,6 +832,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         loglik,
         null_loglik,
         null_deviance,
+        theta: None,
         dropped: s.dropped,
         messages,
         rows: s.rows,
@@ -926,6 +937,7 @@ pub fn fit_ols(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityErro
         loglik: ll(rss),
         null_loglik: ll(tss),
         null_deviance: tss,
+        theta: None,
         dropped: s.dropped,
         messages,
         rows: s.rows,

@@ -22,6 +22,7 @@ mod fit;
 mod formula;
 mod frame;
 mod linalg;
+mod negbin;
 mod separation;
 mod vcov;
 
@@ -33,4 +34,5 @@ pub use fit::{
 };
 pub use formula::{Filter, Formula};
 pub use frame::{Column, Frame};
+pub use negbin::fit_negbin;
 pub use vcov::{Ssc, Vcov, VcovKind};

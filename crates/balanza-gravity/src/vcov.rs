@@ -100,7 +100,7 @@ impl Fit {
         match kind {
             VcovKind::Iid => {
                 let s2 = match self.family {
-                    Family::Ppml => 1.0,
+                    Family::Ppml | Family::Negbin => 1.0,
                     Family::Ols => self.resid.iter().map(|e| e * e).sum::<f64>() / (nf - 1.0),
                 };
                 v = bread.iter().map(|b| b * s2).collect::<Vec<_>>();
