@@ -53,9 +53,10 @@ const CHUNK: usize = 1 << 14;
 /// Below this many observations a pass runs on one thread.
 const PAR_MIN: usize = 1 << 17;
 
-/// Most variables demeaned in one block (more are split into several blocks): beyond four,
-/// the per-observation registers of the run sums and the gathered cache lines stop paying.
-pub(crate) const BLOCK: usize = 4;
+/// Most variables demeaned in one block (more are split into several blocks): z and up to
+/// five regressors, the usual gravity model, share one pass; beyond that the run sums no
+/// longer fit in registers and the code of every width has to be compiled.
+pub(crate) const BLOCK: usize = 6;
 
 /// A dense level id as stored in a pass: `u32`, or `u16` for dimensions with few levels.
 trait Id: Copy + PartialEq + Send + Sync {
@@ -424,20 +425,62 @@ impl<'a> Demeaner<'a> {
         max_sweeps: usize,
     ) -> Vec<DemeanInfo> {
         let mut infos = Vec::with_capacity(vars.len());
+        // Blocks of equal size (7 variables: 4 + 3, not 6 + 1).
+        let blocks = vars.len().div_ceil(BLOCK).max(1);
+        let size = vars.len().div_ceil(blocks).max(1);
         for ((v, a), o) in vars
-            .chunks(BLOCK)
-            .zip(alphas.chunks_mut(BLOCK))
-            .zip(outs.chunks_mut(BLOCK))
+            .chunks(size)
+            .zip(alphas.chunks_mut(size))
+            .zip(outs.chunks_mut(size))
         {
-            let part = match v.len() {
-                1 => self.demean_block::<1>(v, a, o, tol, max_sweeps),
-                2 => self.demean_block::<2>(v, a, o, tol, max_sweeps),
-                3 => self.demean_block::<3>(v, a, o, tol, max_sweeps),
-                _ => self.demean_block::<4>(v, a, o, tol, max_sweeps),
-            };
-            infos.extend(part);
+            infos.extend(self.demean_dispatch(v, a, o, tol, max_sweeps, None));
         }
         infos
+    }
+
+    /// [`Self::demean_many`] for at most [`BLOCK`] variables (one block), also returning the
+    /// weighted cross products of the demeaned variables (row-major, `sum w r_c r_d`), the
+    /// normal equations of the weighted regression on them.
+    pub fn demean_gram(
+        &self,
+        vars: &[&[f64]],
+        alphas: &mut [Vec<f64>],
+        outs: &mut [Vec<f64>],
+        tol: f64,
+        max_sweeps: usize,
+    ) -> (Vec<DemeanInfo>, Vec<f64>) {
+        assert!(
+            !vars.is_empty() && vars.len() <= BLOCK,
+            "one block of variables"
+        );
+        let mut gram = Vec::new();
+        let infos = self.demean_dispatch(vars, alphas, outs, tol, max_sweeps, Some(&mut gram));
+        if gram.is_empty() {
+            // No fixed effects: the variables are their own residuals.
+            let cols: Vec<&[f64]> = outs[..vars.len()].iter().map(|o| o.as_slice()).collect();
+            gram = crate::linalg::cross(&cols, Some(self.w), None).0;
+        }
+        (infos, gram)
+    }
+
+    /// One block, monomorphised on its width.
+    fn demean_dispatch(
+        &self,
+        v: &[&[f64]],
+        a: &mut [Vec<f64>],
+        o: &mut [Vec<f64>],
+        tol: f64,
+        max_sweeps: usize,
+        gram: Option<&mut Vec<f64>>,
+    ) -> Vec<DemeanInfo> {
+        match v.len() {
+            1 => self.demean_block::<1>(v, a, o, tol, max_sweeps, gram),
+            2 => self.demean_block::<2>(v, a, o, tol, max_sweeps, gram),
+            3 => self.demean_block::<3>(v, a, o, tol, max_sweeps, gram),
+            4 => self.demean_block::<4>(v, a, o, tol, max_sweeps, gram),
+            5 => self.demean_block::<5>(v, a, o, tol, max_sweeps, gram),
+            _ => self.demean_block::<6>(v, a, o, tol, max_sweeps, gram),
+        }
     }
 
     /// Sum of the weights and, per variable, the weighted sum of squares (one parallel pass).
@@ -472,6 +515,7 @@ impl<'a> Demeaner<'a> {
         outs: &mut [Vec<f64>],
         tol: f64,
         max_sweeps: usize,
+        gram: Option<&mut Vec<f64>>,
     ) -> Vec<DemeanInfo> {
         let fe = self.fe;
         let vs: [&[f64]; K] = std::array::from_fn(|c| vars[c]);
@@ -609,11 +653,16 @@ impl<'a> Demeaner<'a> {
             chunks.push(group);
         }
         let a = &a;
-        chunks
+        let w = self.w;
+        let want_gram = gram.is_some();
+        // With `gram`: the weighted cross products of the residuals, sum w r_c r_d (c >= d),
+        // accumulated while they are in registers (it spares the caller a pass over them).
+        let g = chunks
             .into_par_iter()
             .enumerate()
-            .for_each(|(ch, mut group)| {
+            .map(|(ch, mut group)| {
                 let lo = ch * CHUNK;
+                let mut g = vec![0.0; if want_gram { K * K } else { 0 }];
                 for k in 0..group[0].len() {
                     let i = lo + k;
                     let mut s = [0.0; K];
@@ -623,11 +672,40 @@ impl<'a> Demeaner<'a> {
                             s[c] += x[c];
                         }
                     }
+                    let r: [f64; K] = std::array::from_fn(|c| vs[c][i] - s[c]);
                     for c in 0..K {
-                        group[c][k] = vs[c][i] - s[c];
+                        group[c][k] = r[c];
+                    }
+                    if want_gram {
+                        let wi = w[i];
+                        for c in 0..K {
+                            let wr = wi * r[c];
+                            for d in 0..=c {
+                                g[c * K + d] += wr * r[d];
+                            }
+                        }
                     }
                 }
+                g
+            })
+            .reduce(Vec::new, |mut x, y| {
+                if x.is_empty() {
+                    return y;
+                }
+                x.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
+                x
             });
+        if let Some(out) = gram {
+            out.clear();
+            out.resize(K * K, 0.0);
+            for c in 0..K {
+                for d in 0..=c {
+                    let v = g.get(c * K + d).copied().unwrap_or(0.0);
+                    out[c * K + d] = v;
+                    out[d * K + c] = v;
+                }
+            }
+        }
         for (c, al) in alphas.iter_mut().enumerate().take(K) {
             al.clear();
             al.extend((0..total).map(|j| a[j * K + c]));
@@ -694,6 +772,15 @@ mod tests {
                     sums.iter().all(|s| s.abs() < 1e-8),
                     "dimension {d}: {sums:?}"
                 );
+            }
+        }
+        // The cross products that come with a single block equal a direct computation.
+        let (mut a3, mut o3) = (vec![Vec::new(); 3], vec![Vec::new(); 3]);
+        let (_, g) = dm.demean_gram(&refs[..3], &mut a3, &mut o3, 1e-13, 100_000);
+        for c in 0..3 {
+            for d in 0..3 {
+                let direct: f64 = (0..w.len()).map(|i| w[i] * o3[c][i] * o3[d][i]).sum();
+                assert!((g[c * 3 + d] - direct).abs() < 1e-9 * direct.abs().max(1.0));
             }
         }
         // Warm start from the solution: converges at once, same residuals.

@@ -532,7 +532,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         let dm = Demeaner::new(&s.fe, &w);
         // Regressors get the IRLS tolerance too; collinearity is screened loosely in the
         // first iteration and confirmed on a tight demeaning (below).
-        {
+        let gram = {
             let mut vars: Vec<&[f64]> = vec![&z];
             let mut alphas = vec![std::mem::take(&mut alpha_z)];
             let mut outs = vec![std::mem::take(&mut zt)];
@@ -543,8 +543,16 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             }
             // z and the regressors as one block: one pass over the observations serves all.
             let t0 = std::time::Instant::now();
-            let infos =
-                dm.demean_many(&vars, &mut alphas, &mut outs, inner_tol, opts.fe_max_sweeps);
+            // With a single block, the normal equations come out of the demeaning's last pass.
+            let (infos, gram) = if vars.len() <= crate::demean::BLOCK {
+                let (i, g) =
+                    dm.demean_gram(&vars, &mut alphas, &mut outs, inner_tol, opts.fe_max_sweeps);
+                (i, Some(g))
+            } else {
+                let i =
+                    dm.demean_many(&vars, &mut alphas, &mut outs, inner_tol, opts.fe_max_sweeps);
+                (i, None)
+            };
             let (iz, ix) = infos.split_at(1);
             if iz.iter().chain(ix).any(|i| !i.converged) {
                 demean_failures += 1;
@@ -563,10 +571,24 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
                 alpha_x[j] = std::mem::take(&mut alphas[p + 1]);
                 xt[j] = std::mem::take(&mut outs[p + 1]);
             }
-        }
-        let cols: Vec<&[f64]> = active.iter().map(|&j| xt[j].as_slice()).collect();
-        let (mut a, mut b) = linalg::cross(&cols, Some(&w), Some(&zt));
+            gram
+        };
         let kk = active.len();
+        // X~'WX~ and X~'Wz~: from the demeaning's cross products [z, x...] when it gave them.
+        let (mut a, mut b) = match gram {
+            Some(g) => {
+                let m = kk + 1;
+                let a: Vec<f64> = (0..kk * kk)
+                    .map(|e| g[(e / kk + 1) * m + e % kk + 1])
+                    .collect();
+                let b: Vec<f64> = (0..kk).map(|j| g[(j + 1) * m]).collect();
+                (a, b)
+            }
+            None => {
+                let cols: Vec<&[f64]> = active.iter().map(|&j| xt[j].as_slice()).collect();
+                linalg::cross(&cols, Some(&w), Some(&zt))
+            }
+        };
         if iterations == 1 {
             let reference: Vec<f64> = active.iter().map(|&j| raw_norm[j]).collect();
             // Screening on the loose demeaning (its residual error is ~1e-4 relative, so a
