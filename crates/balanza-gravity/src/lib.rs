@@ -1,15 +1,15 @@
 //! # balanza-gravity
 //!
 //! Structural gravity estimation. It owns the formula language (fixest's
-//! `y ~ x1 + log(x2) | fe1^fe2 + fe3`), the sample filter language, the design built from named
-//! columns, the demeaning kernels for high-dimensional fixed effects, the GLM fits (Poisson
-//! pseudo-maximum likelihood and OLS), the variance estimators (iid, heteroskedasticity-robust,
+//! `y ~ x1 + log(x2) + i(year, x, ref = 2006) | fe1^fe2 + fe3`), the sample filter language,
+//! the design built from named columns, the demeaning kernels for high-dimensional fixed
+//! effects, the fits (Poisson pseudo-maximum likelihood, OLS, negative binomial), the variance estimators (iid, heteroskedasticity-robust,
 //! one- and two-way clustered), and the handling of singletons, separation and collinearity.
 //!
 //! It must not do I/O beyond taking columns: callers read files and hand it named columns.
 //!
-//! Entry points: [`fit_poisson`] and [`fit_ols`] on columns ([`ModelInput`]), then
-//! [`Fit::vcov`]. See `notes/gravity_api.md` in the workspace for a usage note.
+//! Entry points: [`fit_poisson`], [`fit_ols`] and [`fit_negbin`] on columns ([`ModelInput`]),
+//! or [`estimate`] on a [`Frame`] with a [`Formula`]; then [`Fit::vcov`]. See `notes/gravity_api.md` in the workspace for a usage note.
 
 #![warn(missing_docs)]
 
