@@ -430,6 +430,33 @@ pub(crate) fn fe_estimates(fe: &FeIndex, names: &[String], gamma: &mut [f64]) ->
         .collect()
 }
 
+/// The fixed effects, linear predictor (without offset) and means of a log-link fit from its
+/// demeaning coefficients: gamma = alpha_z - sum_j b_j alpha_xj (normalised as documented on
+/// [`FeEstimate`]), so that the reported means agree with the reported coefficients.
+pub(crate) fn recover_fit(
+    s: &Sample,
+    active: &[usize],
+    beta: &[f64],
+    alpha_z: &[f64],
+    alpha_x: &[&[f64]],
+) -> (Vec<FeEstimate>, Vec<f64>, Vec<f64>) {
+    let mut gamma = alpha_z.to_vec();
+    gamma.resize(s.fe.total(), 0.0);
+    for (b, ax) in beta.iter().zip(alpha_x) {
+        for (g, a) in gamma.iter_mut().zip(*ax) {
+            *g -= b * a;
+        }
+    }
+    let fixed_effects = fe_estimates(&s.fe, &s.fe_names, &mut gamma);
+    let lin = linear_predictor(s, active, beta, &gamma);
+    let mu: Vec<f64> = lin
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| (e + s.offset.as_ref().map_or(0.0, |o| o[i])).exp())
+        .collect();
+    (fixed_effects, lin, mu)
+}
+
 /// Linear predictor `x'b + D gamma` (without offset) on the compact sample.
 pub(crate) fn linear_predictor(
     s: &Sample,
@@ -749,22 +776,8 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             crate::demean::pass_seconds()
         );
     }
-    // Fixed effects: gamma = alpha_z - sum_j b_j alpha_xj.
-    let mut gamma = alpha_z.clone();
-    gamma.resize(s.fe.total(), 0.0);
-    for (b, &j) in beta.iter().zip(&active) {
-        for (g, a) in gamma.iter_mut().zip(&alpha_x[j]) {
-            *g -= b * a;
-        }
-    }
-    let fixed_effects = fe_estimates(&s.fe, &s.fe_names, &mut gamma);
-    // Report mu consistent with the reported coefficients and fixed effects.
-    let lin = linear_predictor(&s, &active, &beta, &gamma);
-    let mu_fin: Vec<f64> = lin
-        .par_iter()
-        .enumerate()
-        .map(|(i, e)| (e + off(i)).exp())
-        .collect();
+    let alphas: Vec<&[f64]> = active.iter().map(|&j| alpha_x[j].as_slice()).collect();
+    let (fixed_effects, lin, mu_fin) = recover_fit(&s, &active, &beta, &alpha_z, &alphas);
     // ln(mu) is the linear predictor (plus offset): the likelihood and the deviance need no
     // logarithm per observation. loglik = sum[y ln mu - mu] - sum ln y!, deviance =
     // 2 sum[y ln y - y - y ln mu + mu].

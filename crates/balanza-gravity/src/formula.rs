@@ -85,10 +85,33 @@ impl Formula {
         }
         loop {
             let start = p.pos();
-            if matches!(p.peek(), Tok::Ident(w) if w == "i")
-                && matches!(p.toks.get(p.i + 1).map(|t| &t.tok), Some(Tok::Op("(")))
-            {
-                let factor = parse_factor(&mut p, &slice)?;
+            let is_factor = matches!(p.peek(), Tok::Ident(w) if w == "i")
+                && matches!(p.toks.get(p.i + 1).map(|t| &t.tok), Some(Tok::Op("(")));
+            let term = if is_factor {
+                Some(Term::Factor(parse_factor(&mut p, &slice)?))
+            } else {
+                match p.parse_or()? {
+                    Expr::Num(v) if v == 1.0 => None,
+                    Expr::Num(v) if v == 0.0 => {
+                        intercept = false;
+                        None
+                    }
+                    Expr::Neg(inner) if *inner == Expr::Num(1.0) => {
+                        intercept = false;
+                        None
+                    }
+                    Expr::Num(_) => {
+                        return Err(GravityError::Parse {
+                            what: "formula",
+                            text: text.to_string(),
+                            pos: start,
+                            msg: "a constant term must be 1 (intercept) or 0 (none)".into(),
+                        })
+                    }
+                    e => Some(Term::Expr(e)),
+                }
+            };
+            if let Some(term) = term {
                 let name = slice(start, p.pos());
                 if term_names.contains(&name) {
                     return Err(GravityError::Parse {
@@ -98,41 +121,8 @@ impl Formula {
                         msg: format!("regressor `{name}` appears twice"),
                     });
                 }
-                terms.push(Term::Factor(factor));
+                terms.push(term);
                 term_names.push(name);
-                match p.peek() {
-                    Tok::Op("+") => p.i += 1,
-                    Tok::Op("|") | Tok::End => break,
-                    _ => return Err(p.err("expected `+`, `|` or the end of the formula")),
-                }
-                continue;
-            }
-            let e = p.parse_or()?;
-            let name = slice(start, p.pos());
-            match &e {
-                Expr::Num(v) if *v == 1.0 => {}
-                Expr::Num(v) if *v == 0.0 => intercept = false,
-                Expr::Neg(inner) if **inner == Expr::Num(1.0) => intercept = false,
-                Expr::Num(_) => {
-                    return Err(GravityError::Parse {
-                        what: "formula",
-                        text: text.to_string(),
-                        pos: start,
-                        msg: "a constant term must be 1 (intercept) or 0 (none)".into(),
-                    })
-                }
-                _ => {
-                    if term_names.contains(&name) {
-                        return Err(GravityError::Parse {
-                            what: "formula",
-                            text: text.to_string(),
-                            pos: start,
-                            msg: format!("regressor `{name}` appears twice"),
-                        });
-                    }
-                    terms.push(Term::Expr(e));
-                    term_names.push(name);
-                }
             }
             match p.peek() {
                 Tok::Op("+") => p.i += 1,

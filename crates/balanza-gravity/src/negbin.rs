@@ -15,8 +15,7 @@
 use crate::demean::Demeaner;
 use crate::error::GravityError;
 use crate::fit::{
-    build_sample, fe_estimates, fit_poisson, linear_predictor, ln_gamma, trace, Family, Fit,
-    FitOptions, ModelInput,
+    build_sample, fit_poisson, ln_gamma, recover_fit, trace, Family, Fit, FitOptions, ModelInput,
 };
 use crate::linalg;
 use rayon::prelude::*;
@@ -231,20 +230,8 @@ pub fn fit_negbin(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityE
         ));
     }
     // Fixed effects and means consistent with the reported coefficients.
-    let mut gamma = alpha_z.clone();
-    gamma.resize(s.fe.total(), 0.0);
-    for (b, ax) in beta.iter().zip(&alpha_x) {
-        for (g, a) in gamma.iter_mut().zip(ax) {
-            *g -= b * a;
-        }
-    }
-    let fixed_effects = fe_estimates(&s.fe, &s.fe_names, &mut gamma);
-    let lin = linear_predictor(&s, &active, &beta, &gamma);
-    let mu_fin: Vec<f64> = lin
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e + off(i)).exp())
-        .collect();
+    let alphas: Vec<&[f64]> = alpha_x.iter().map(|a| a.as_slice()).collect();
+    let (fixed_effects, _, mu_fin) = recover_fit(&s, &active, &beta, &alpha_z, &alphas);
     let loglik_fin = loglik(&s.y, &mu_fin, theta);
     // Null model: a constant mean (times the offset) with its own theta.
     let sum_y: f64 = s.y.iter().sum();
