@@ -91,8 +91,8 @@ impl Formula {
                 Some(Term::Factor(parse_factor(&mut p, &slice)?))
             } else {
                 match p.parse_or()? {
-                    Expr::Num(v) if v == 1.0 => None,
-                    Expr::Num(v) if v == 0.0 => {
+                    Expr::Num(1.0) => None,
+                    Expr::Num(0.0) => {
                         intercept = false;
                         None
                     }
