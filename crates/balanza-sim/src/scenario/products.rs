@@ -59,7 +59,14 @@ pub fn hs_section(product: &str) -> &'static str {
     }
 }
 
-/// HS6 code → end-use class.
+/// HS6 code → one end-use class, for selecting products (`end_use = ["consumption"]`).
+///
+/// The data layer's `balanza_data::classification::EndUseMap` answers a different question:
+/// how much of a code's trade value belongs to each class, splitting codes listed with several
+/// BEC codes equally. A selection needs a yes or no per code, so here such a code takes the
+/// class of its first listed BEC code (models.md §6.1's "first listed" rule). The BEC → end-use
+/// table is the same in both (checked against ../shared/data's table by a test below), so the
+/// two agree on every code with one class and differ only in how split codes are treated.
 #[derive(Debug, Clone, Default)]
 pub struct EndUseMap {
     map: HashMap<String, &'static str>,
@@ -215,5 +222,39 @@ mod tests {
         // models.md §6.1 examples: 080929 → 112 (consumption); 020110 → 121 (intermediate).
         assert_eq!(m.get("080929"), Some("consumption"));
         assert_eq!(m.get("020110"), Some("intermediate"));
+    }
+
+    /// The selection map and the data layer's value map rest on the same tables: the built-in
+    /// BEC → end-use rule equals the shared table on every row, and every HS code gets a class
+    /// the data layer also gives it (its only class, or one of the classes it splits over).
+    #[test]
+    fn agrees_with_the_data_layers_end_use_tables() {
+        let (Some(bec), Some(hs)) = (
+            balanza_data::testdata::shared_file("classification/bec4_to_sna_end_use.csv"),
+            balanza_data::testdata::shared_file("classification/hs2017_to_bec4.csv"),
+        ) else {
+            return;
+        };
+        let table = balanza_data::classification::load_bec_end_use(&bec).unwrap();
+        assert!(table.len() >= 20);
+        for (code, eu) in &table {
+            assert_eq!(bec4_end_use(code), eu.label(), "BEC {code}");
+        }
+        let data = balanza_data::classification::Refdata::end_use_from_files(&hs, &bec).unwrap();
+        let sel = EndUseMap::read(&hs).unwrap();
+        let mut single = 0;
+        for (code, _) in balanza_data::classification::load_hs_bec(&hs).unwrap() {
+            let classes = data.classes(&code).unwrap();
+            let ours = sel.get(&code).unwrap();
+            assert!(
+                classes.iter().any(|c| c.0.label() == ours),
+                "{code}: {ours} not in {classes:?}"
+            );
+            if classes.len() == 1 {
+                single += 1;
+            }
+        }
+        assert!(single > 5000, "{single} single-class codes");
+        assert!(sel.split_codes > 0 && sel.split_codes <= data.split_codes);
     }
 }
