@@ -52,33 +52,53 @@ pub fn top_table(
         Flow::Exports => format!("Top {n} export {by}s"),
         Flow::Imports => format!("Top {n} import {by}s"),
     };
-    let mut t = Table::new([
-        "rank",
-        by.as_str(),
-        "description",
-        "value_first",
-        "value_last",
-        "share_last",
-        "growth",
-        "cagr",
-    ])
-    .with_title(q.title(&what));
+    // One year in the selection: growth is undefined, so the table shows that year's value
+    // and share and says how to get growth, instead of repeating the value under two names.
+    let one_year = first == last;
+    let columns: &[&str] = if one_year {
+        &["rank", by.as_str(), "description", "value", "share"]
+    } else {
+        &[
+            "rank",
+            by.as_str(),
+            "description",
+            "value_first",
+            "value_last",
+            "share_last",
+            "growth",
+            "cagr",
+        ]
+    };
+    let mut t = Table::new(columns.iter().copied()).with_title(q.title(&what));
     for (i, it) in items.iter().enumerate() {
-        t.push(vec![
+        let mut row = vec![
             Cell::from(i + 1),
             Cell::from(it.key.as_str()),
             Cell::from(describe(&it.key)),
-            Cell::from(it.first),
-            Cell::from(it.last),
-            Cell::from(it.share_last),
-            Cell::from(it.growth),
-            Cell::from(it.cagr),
-        ]);
+        ];
+        if one_year {
+            row.extend([Cell::from(it.last), Cell::from(it.share_last)]);
+        } else {
+            row.extend([
+                Cell::from(it.first),
+                Cell::from(it.last),
+                Cell::from(it.share_last),
+                Cell::from(it.growth),
+                Cell::from(it.cagr),
+            ]);
+        }
+        t.push(row);
     }
-    t.note(format!(
-        "value_first = {first}, value_last = {last}; growth = value_last / value_first - 1; cagr over {} years",
-        last - first
-    ));
+    if one_year {
+        t.note(format!(
+            "only {last} in the selection: growth needs two years (data with more years, or a wider --years)"
+        ));
+    } else {
+        t.note(format!(
+            "value_first = {first}, value_last = {last}; growth = value_last / value_first - 1; cagr over {} years",
+            last - first
+        ));
+    }
     t.note(q.flows.source_note.clone());
     if let Some(l) = &q.label {
         t.note(format!(

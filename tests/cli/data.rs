@@ -579,3 +579,80 @@ fn mapped_country_level_panel_matches_the_raw_file() {
     );
     assert!(rel(num(t, "imports"), im) <= 1e-9);
 }
+
+#[test]
+fn top_partners_with_and_without_growth() {
+    // One year (BACI 2020): value and share only, with a note on growth; the largest partner's
+    // value is the sum of the raw BACI rows from ZAF (710) to China (156).
+    let dir = scratch("top-one-year");
+    let (Some(data), Some(rows)) = (ingest_baci(&dir), baci_rows()) else {
+        return;
+    };
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "top",
+            "--data",
+            data.to_str().unwrap(),
+            "--reporter",
+            "ZAF",
+            "--flow",
+            "exports",
+            "--by",
+            "partner",
+            "--n",
+            "3",
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let a = args(&["--format", "json"]);
+    let o = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let first = &v[0];
+    assert_eq!(first["partner"], "CHN");
+    assert!(first.get("growth").is_none() && first.get("value_first").is_none());
+    let expected: f64 = rows
+        .iter()
+        .filter(|r| r.0 == 710 && r.1 == 156)
+        .map(|r| r.3)
+        .sum();
+    let got = first["value"].as_f64().unwrap();
+    assert!(
+        (got - expected).abs() <= 1e-9 * expected,
+        "{got} vs {expected}"
+    );
+    let a = args(&[]);
+    let text = stdout(&run(&a.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(text.contains("growth needs two years"), "{text}");
+
+    // Five years (the synthetic world): growth and compound annual growth between 2016 and
+    // 2020, consistent with the two values shown.
+    let demo = scratch("top-years");
+    let o = run(&["demo", "--dir", demo.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let world = demo.join("world.parquet");
+    let o = run(&[
+        "top",
+        "--data",
+        world.to_str().unwrap(),
+        "--reporter",
+        "CHN",
+        "--flow",
+        "exports",
+        "--by",
+        "partner",
+        "--n",
+        "5",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for r in v.as_array().unwrap() {
+        let r = r.as_object().unwrap();
+        let (f, l) = (num(r, "value_first"), num(r, "value_last"));
+        assert!((num(r, "growth") - (l / f - 1.0)).abs() < 1e-12);
+        assert!((num(r, "cagr") - ((l / f).powf(0.25) - 1.0)).abs() < 1e-12);
+    }
+}
