@@ -602,3 +602,33 @@ fn negative_binomial_from_the_cli() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("theta 0.5488"), "{}", stdout(&o));
 }
+
+#[test]
+fn pair_invariant_regressors_are_dropped_under_pair_fixed_effects() {
+    // Distance and contiguity do not vary within a pair: with pair fixed effects they must be
+    // reported as collinear and dropped, leaving the estimate of the rta-only model
+    // (agtpa_ch1_app3_m4_ppml_pairfe; pyfixest 0.557185335590333). A regressor that needs
+    // many sweeps of the pair dimension to clear guards the first-iteration screen.
+    let Some(data) = shared("trade_flows/agtpa_gravity_panel_1986_2006.csv.gz") else {
+        return;
+    };
+    let v = estimate_json(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--formula",
+        "trade ~ rta + log(dist) + cntg | exporter^year + importer^year + pair_id",
+        "--where",
+        "year in (1986, 1990, 1994, 1998, 2002, 2006)",
+        "--vcov",
+        "cluster:pair_id",
+    ]);
+    let collinear: Vec<&str> = v["collinear"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(collinear, ["log(dist)", "cntg"]);
+    let (b, _) = coef(&v, "rta");
+    assert!(((b - 0.557185335590333) / b).abs() < 1e-6, "{b}");
+}

@@ -138,12 +138,14 @@ fn column_codes(col: &Column, rows: &[usize], missing: &mut [bool]) -> (Vec<u32>
     }
 }
 
-/// Most levels an `i()` term may expand to: beyond this, a fixed effect is the right tool.
-const FACTOR_MAX_LEVELS: usize = 10_000;
+/// Most values (levels x observations) an `i()` term may expand to (800 MB of columns):
+/// beyond this, a fixed effect is the right tool.
+const FACTOR_MAX_CELLS: usize = 100_000_000;
 
 /// The regressors of a fixest `i()` term on `rows`: one per level of the factor (ascending,
 /// `ref` levels left out), `1(f == level)` or `x * 1(f == level)`, named `f::level` or
-/// `f::level:x`. Rows with a missing factor get NaN everywhere (dropped as missing).
+/// `f::level:x`. Rows with a missing factor (NaN, empty text) or a missing `x` get NaN
+/// everywhere, whatever their level (dropped as missing, as fixest does).
 fn factor_columns(
     f: &FactorTerm,
     frame: &Frame,
@@ -171,7 +173,11 @@ fn factor_columns(
             (level_of, labels)
         }
         Column::Text { codes, levels } => {
-            let mut present: Vec<u32> = rows.iter().map(|&r| codes[r]).collect();
+            let mut present: Vec<u32> = rows
+                .iter()
+                .map(|&r| codes[r])
+                .filter(|&c| !levels[c as usize].trim().is_empty())
+                .collect();
             present.sort_unstable();
             present.dedup();
             present.sort_by(|a, b| levels[*a as usize].cmp(&levels[*b as usize]));
@@ -181,7 +187,10 @@ fn factor_columns(
             }
             let level_of = rows
                 .iter()
-                .map(|&r| Some(rank[codes[r] as usize]))
+                .map(|&r| {
+                    let c = codes[r] as usize;
+                    (!levels[c].trim().is_empty()).then(|| rank[c])
+                })
                 .collect();
             let labels = present
                 .iter()
@@ -215,11 +224,12 @@ fn factor_columns(
         }
     }
     let kept: Vec<usize> = (0..labels.len()).filter(|&k| !skip[k]).collect();
-    if kept.len() > FACTOR_MAX_LEVELS {
+    if kept.len().saturating_mul(rows.len()) > FACTOR_MAX_CELLS {
         return Err(GravityError::Input(format!(
-            "i({}) would make {} regressors; use `{}` as a fixed effect (after `|`) instead",
+            "i({}) would make {} regressors over {} rows; use `{}` as a fixed effect (after `|`) instead",
             f.column,
             kept.len(),
+            rows.len(),
             f.column
         )));
     }
@@ -229,7 +239,9 @@ fn factor_columns(
     }
     let mut cols = vec![vec![0.0; rows.len()]; kept.len()];
     for (i, (lv, &r)) in level_of.iter().zip(rows).enumerate() {
+        let by_missing = by.as_ref().is_some_and(|b| !b[r].is_finite());
         match lv {
+            _ if by_missing => cols.iter_mut().for_each(|c| c[i] = f64::NAN),
             None => cols.iter_mut().for_each(|c| c[i] = f64::NAN),
             Some(k) if slot[*k] != usize::MAX => {
                 cols[slot[*k]][i] = by.as_ref().map_or(1.0, |b| b[r]);

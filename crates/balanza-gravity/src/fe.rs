@@ -223,25 +223,43 @@ pub(crate) fn drop_fe_loop(
         })
         .collect();
     // Positions (into the starting `rows`) of the observations still in.
-    let mut alive: Vec<u32> = (0..rows.len() as u32).collect();
-    let mut count: Vec<u32> = Vec::new();
-    let mut ysum: Vec<f64> = Vec::new();
+    let mut alive: Vec<usize> = (0..rows.len()).collect();
+    // Per dimension: observations and outcome sum of every level, over `alive`. One pass
+    // fills them for all dimensions; it is redone only after something was removed.
+    let mut stats: Vec<(Vec<u32>, Vec<f64>)> = dense
+        .iter()
+        .map(|(_, levels)| (vec![0; *levels], vec![0.0; *levels]))
+        .collect();
+    let count_all = |alive: &[usize], stats: &mut Vec<(Vec<u32>, Vec<f64>)>| {
+        for (c, s) in stats.iter_mut() {
+            c.iter_mut().for_each(|v| *v = 0);
+            s.iter_mut().for_each(|v| *v = 0.0);
+        }
+        for &k in alive {
+            let yk = y[rows[k]];
+            for ((ids, _), (c, s)) in dense.iter().zip(stats.iter_mut()) {
+                let g = ids[k] as usize;
+                c[g] += 1;
+                s[g] += yk;
+            }
+        }
+    };
+    let bad = |c: u32, s: f64| c > 0 && ((singletons && c == 1) || (poisson && s == 0.0));
     loop {
         let mut changed = false;
-        for (ids, levels) in &dense {
-            count.clear();
-            count.resize(*levels, 0);
-            ysum.clear();
-            ysum.resize(*levels, 0.0);
-            for &k in &alive {
-                let g = ids[k as usize] as usize;
-                count[g] += 1;
-                ysum[g] += y[rows[k as usize]];
+        let mut fresh = false;
+        for (d, (ids, _)) in dense.iter().enumerate() {
+            if !fresh {
+                count_all(&alive, &mut stats);
+                fresh = true;
             }
-            let before = alive.len();
+            let (count, ysum) = &stats[d];
+            if !count.iter().zip(ysum).any(|(&c, &s)| bad(c, s)) {
+                continue;
+            }
             let (mut n_single, mut n_sep) = (0, 0);
             alive.retain(|&k| {
-                let g = ids[k as usize] as usize;
+                let g = ids[k] as usize;
                 if singletons && count[g] == 1 {
                     n_single += 1;
                     false
@@ -252,17 +270,16 @@ pub(crate) fn drop_fe_loop(
                     true
                 }
             });
-            if alive.len() != before {
-                changed = true;
-                dropped.singletons += n_single;
-                dropped.separated_fe += n_sep;
-            }
+            changed = true;
+            fresh = false;
+            dropped.singletons += n_single;
+            dropped.separated_fe += n_sep;
         }
         if !changed {
             break;
         }
     }
     if alive.len() != rows.len() {
-        *rows = alive.iter().map(|&k| rows[k as usize]).collect();
+        *rows = alive.iter().map(|&k| rows[k]).collect();
     }
 }

@@ -380,12 +380,14 @@ pub(crate) fn build_sample(
             dropped.missing, dropped.singletons, dropped.separated_fe, dropped.separated_regressors
         )));
     }
-    let yc: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+    let yc: Vec<f64> = rows.par_iter().map(|&r| y[r]).collect();
     let x: Vec<Vec<f64>> = xcols
         .iter()
-        .map(|c| rows.iter().map(|&r| c[r]).collect())
+        .map(|c| rows.par_iter().map(|&r| c[r]).collect())
         .collect();
-    let offset = input.offset.map(|o| rows.iter().map(|&r| o[r]).collect());
+    let offset = input
+        .offset
+        .map(|o| rows.par_iter().map(|&r| o[r]).collect());
     Ok(Sample {
         rows,
         y: yc,
@@ -540,10 +542,13 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     let mut z: Vec<f64> = vec![0.0; n];
     let mut eta_new: Vec<f64> = vec![0.0; n];
     let mut demean_failures = 0usize;
-    let ylny_minus_y: f64 =
+    // ln y once (0 where y = 0): the deviance is then summed term by term,
+    // y (ln y - ln mu) - (y - mu), so that its terms cancel locally (a near-perfect fit of
+    // large counts keeps its precision) without a logarithm per observation and iteration.
+    let lny: Vec<f64> =
         s.y.par_iter()
-            .map(|&y| if y > 0.0 { y * y.ln() - y } else { 0.0 })
-            .sum();
+            .map(|&y| if y > 0.0 { y.ln() } else { 0.0 })
+            .collect();
     let mut mu_new: Vec<f64> = vec![0.0; n];
     while iterations < opts.max_iter {
         iterations += 1;
@@ -618,10 +623,13 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         };
         if iterations == 1 {
             let reference: Vec<f64> = active.iter().map(|&j| raw_norm[j]).collect();
-            // Screening on the loose demeaning (its residual error is ~1e-4 relative, so a
-            // regressor collinear with the fixed effects keeps ~1e-8 of its norm): a suspect
-            // triggers a tight demeaning of the regressors and the strict test.
-            let suspect = linalg::collinear(&a, kk, &reference, 1e-5);
+            // Screening on the loose demeaning: its residual error is a few times the inner
+            // tolerance, so a regressor collinear with the fixed effects keeps about
+            // (c tol)^2 of its norm with c up to ~10 on slowly converging panels; the screen
+            // sits at 100 tol^2 (1e-4 at 1e-3), and a suspect triggers a tight demeaning of
+            // the regressors and the strict test (a false alarm costs time, never accuracy).
+            let screen = (100.0 * inner_tol * inner_tol).max(1e-5);
+            let suspect = linalg::collinear(&a, kk, &reference, screen);
             if suspect.iter().any(|&d| d) {
                 let vars: Vec<&[f64]> = active.iter().map(|&j| s.x[j].as_slice()).collect();
                 let mut alphas: Vec<Vec<f64>> = active
@@ -666,9 +674,8 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
             GravityError::Degenerate("the regressors' cross-product matrix is singular".into())
         })?;
         // New linear predictor eta = z - (z~ - X~ b) and mean (into reused buffers), with the
-        // deviance 2 sum[y ln y - y - y (eta + offset) + mu] (no logarithm per observation:
-        // ln(mu) is the linear predictor; the first two terms are precomputed), and whether
-        // every mean is positive and finite: one pass.
+        // deviance 2 sum[y (ln y - ln mu) - (y - mu)] (ln mu is the linear predictor), and
+        // whether every mean is positive and finite: one pass.
         let (dsum, all_ok) = eta_new
             .par_iter_mut()
             .zip(mu_new.par_iter_mut())
@@ -681,7 +688,8 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
                 *en = z[i] - e;
                 let lin = *en + off(i);
                 *mn = lin.exp();
-                (*mn - s.y[i] * lin, *mn > 0.0 && mn.is_finite())
+                let y = s.y[i];
+                (y * (lny[i] - lin) - (y - *mn), *mn > 0.0 && mn.is_finite())
             })
             .reduce(|| (0.0, true), |(a, p), (b, q)| (a + b, p && q));
         // Step-halving while the deviance is not finite.
@@ -690,7 +698,7 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
         let mut first_try = Some((dsum, all_ok));
         let dev_new = loop {
             if let Some((dsum, all_ok)) = first_try.take() {
-                let d = 2.0 * (ylny_minus_y + dsum);
+                let d = 2.0 * dsum;
                 if d.is_finite() && all_ok {
                     break d;
                 }
@@ -710,17 +718,14 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
                 .zip(eta_new.par_iter())
                 .enumerate()
                 .for_each(|(i, (m, e))| *m = (e + off(i)).exp());
-            // Deviance without a logarithm per observation: ln(mu) is the linear predictor,
-            // 2 * sum[y ln y - y - y (eta + offset) + mu] (the first two terms precomputed).
             let d = 2.0
-                * (ylny_minus_y
-                    + eta_new
-                        .par_iter()
-                        .zip(mu_new.par_iter())
-                        .zip(s.y.par_iter())
-                        .enumerate()
-                        .map(|(i, ((e, m), y))| m - y * (e + off(i)))
-                        .sum::<f64>());
+                * eta_new
+                    .par_iter()
+                    .zip(mu_new.par_iter())
+                    .zip(s.y.par_iter())
+                    .enumerate()
+                    .map(|(i, ((e, m), y))| y * (lny[i] - (e + off(i))) - (y - m))
+                    .sum::<f64>();
             let ok = d.is_finite() && mu_new.par_iter().all(|m| *m > 0.0 && m.is_finite());
             if ok {
                 break d;
@@ -780,15 +785,21 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     let (fixed_effects, lin, mu_fin) = recover_fit(&s, &active, &beta, &alpha_z, &alphas);
     // ln(mu) is the linear predictor (plus offset): the likelihood and the deviance need no
     // logarithm per observation. loglik = sum[y ln mu - mu] - sum ln y!, deviance =
-    // 2 sum[y ln y - y - y ln mu + mu].
-    let (y_lnmu, sum_mu) =
+    // 2 sum[y (ln y - ln mu) - (y - mu)] (term by term).
+    let (y_lnmu, sum_mu, dev_sum) =
         s.y.par_iter()
             .zip(&lin)
             .zip(&mu_fin)
             .enumerate()
-            .map(|(i, ((y, e), m))| (y * (e + off(i)), *m))
-            .reduce(|| (0.0, 0.0), |(a, b), (c, d)| (a + c, b + d));
-    let deviance = 2.0 * (ylny_minus_y - y_lnmu + sum_mu);
+            .map(|(i, ((y, e), m))| {
+                let lnm = e + off(i);
+                (y * lnm, *m, y * (lny[i] - lnm) - (y - m))
+            })
+            .reduce(
+                || (0.0, 0.0, 0.0),
+                |(a, b, c), (d, e, f)| (a + d, b + e, c + f),
+            );
+    let deviance = 2.0 * dev_sum;
     let lnfact = sum_ln_factorial(&s.y);
     let loglik = y_lnmu - sum_mu - lnfact;
     // Null model: intercept (and offset) only, mu_i = c exp(offset_i), c = sum y / sum
@@ -804,7 +815,22 @@ pub fn fit_poisson(input: &ModelInput, opts: &FitOptions) -> Result<Fit, Gravity
     };
     let null_y_lnmu = ln_c * sum_y + y_off;
     let null_loglik = null_y_lnmu - sum_y - lnfact;
-    let null_deviance = 2.0 * (ylny_minus_y - null_y_lnmu + sum_y);
+    let null_deviance = 2.0
+        * match &s.offset {
+            None => {
+                s.y.par_iter()
+                    .zip(&lny)
+                    .map(|(y, l)| y * (l - ln_c) - (y - ymean))
+                    .sum::<f64>()
+            }
+            Some(o) => {
+                s.y.par_iter()
+                    .zip(&lny)
+                    .zip(o)
+                    .map(|((y, l), v)| y * (l - ln_c - v) - (y - (ln_c + v).exp()))
+                    .sum::<f64>()
+            }
+        };
     let resid: Vec<f64> = s.y.par_iter().zip(&mu_fin).map(|(y, m)| y - m).collect();
     let mut kept = vec![false; input.y.len()];
     let mut fitted = vec![f64::NAN; input.y.len()];

@@ -60,9 +60,13 @@ fn loglik(y: &[f64], mu: &[f64], theta: f64) -> f64 {
         .sum()
 }
 
+/// Beyond this theta the model is Poisson for all practical purposes, and the differences
+/// ln Γ(y + θ) - ln Γ(θ) and ψ(y + θ) - ψ(θ) lose their digits to cancellation.
+const THETA_MAX: f64 = 1e8;
+
 /// The theta maximising the likelihood given the means (Newton on ln theta from `start`).
-/// `None` when the likelihood keeps increasing with theta (no overdispersion: the Poisson
-/// limit).
+/// `None` when the likelihood keeps increasing with theta past [`THETA_MAX`] (no
+/// overdispersion: the Poisson limit).
 fn theta_ml(y: &[f64], mu: &[f64], start: f64) -> Option<f64> {
     let mut lt = start.max(1e-8).ln();
     for _ in 0..100 {
@@ -82,7 +86,7 @@ fn theta_ml(y: &[f64], mu: &[f64], start: f64) -> Option<f64> {
         let step = if hu < 0.0 { -gu / hu } else { gu.signum() };
         let step = step.clamp(-2.0, 2.0);
         lt += step;
-        if lt > 40.0 {
+        if lt > THETA_MAX.ln() {
             return None;
         }
         if step.abs() < 1e-12 {
@@ -124,6 +128,13 @@ pub fn fit_negbin(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityE
     let mut converged = false;
     let mut iterations = 0;
     let mut messages = s.notes.clone();
+    // The Poisson start's note on dropped collinear regressors applies here too.
+    messages.extend(
+        pois.messages
+            .iter()
+            .filter(|m| m.contains("collinear"))
+            .cloned(),
+    );
     while iterations < opts.max_iter {
         iterations += 1;
         // Newton step in the coefficients (observed information; positive for NB2 with a
@@ -179,22 +190,31 @@ pub fn fit_negbin(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityE
         // Newton may overshoot far from the optimum: halve the step while the likelihood
         // falls (or the means leave the positive reals).
         let mut halvings = 0;
+        let mut poisson_limit = false;
         let (mu_new, theta_new, ll_new) = loop {
             let mu_new: Vec<f64> = (0..n).map(|i| (eta_new[i] + off(i)).exp()).collect();
             let ok = mu_new.iter().all(|m| m.is_finite() && *m > 0.0);
             if ok {
-                if let Some(t) = theta_ml(&s.y, &mu_new, theta) {
-                    let l = loglik(&s.y, &mu_new, t);
-                    if l >= ll - 1e-12 * ll.abs() || halvings >= 30 {
-                        break (mu_new, t, l);
+                match theta_ml(&s.y, &mu_new, theta) {
+                    Some(t) => {
+                        let l = loglik(&s.y, &mu_new, t);
+                        if l >= ll - 1e-12 * ll.abs() {
+                            break (mu_new, t, l);
+                        }
                     }
+                    None => poisson_limit = true,
                 }
             }
             halvings += 1;
             if halvings > 30 {
-                return Err(GravityError::Degenerate(format!(
-                    "negative binomial iteration {iterations}: no step improves the likelihood"
-                )));
+                return Err(GravityError::Degenerate(if poisson_limit {
+                    "no overdispersion: the negative binomial dispersion tends to infinity (use PPML)"
+                        .to_string()
+                } else {
+                    format!(
+                        "negative binomial iteration {iterations}: no step along the Newton direction improves the likelihood"
+                    )
+                }));
             }
             for (e, o) in eta_new.iter_mut().zip(&eta) {
                 *e = o + 0.5 * (*e - o);
@@ -219,7 +239,8 @@ pub fn fit_negbin(input: &ModelInput, opts: &FitOptions) -> Result<Fit, GravityE
         mu = mu_new;
         theta = theta_new;
         ll = ll_new;
-        if crit < opts.tol {
+        // Converged only on a full step: the fixed effects recovered at the end belong to it.
+        if crit < opts.tol && halvings == 0 {
             converged = true;
             break;
         }

@@ -333,4 +333,37 @@ fn factor_terms_parse_expand_and_name_like_fixest() {
     assert_eq!(est.fit.nobs, 7);
     assert!((est.fit.coefficients[0] - 0.5).abs() < 1e-10);
     assert!((est.fit.coefficients[1] + 0.25).abs() < 1e-10);
+    // A missing x drops its row whatever the level, the reference level included (fixest).
+    let mut x = vec![1.0; 8];
+    x[0] = f64::NAN; // year 1, the reference level
+    let mut fr = fr;
+    fr.push("x", Column::Num(x)).unwrap();
+    let f = Formula::parse("y ~ i(year, x, ref = 1) | g").unwrap();
+    let est = estimate(&fr, &f, None, Estimator::Ols, &FitOptions::default()).unwrap();
+    assert_eq!(est.fit.names, ["year::2:x", "year::3:x"]);
+    assert_eq!(est.fit.nobs, 6);
+}
+
+#[test]
+fn negative_binomial_without_overdispersion_says_so() {
+    // Outcomes equal to their means exactly: the dispersion tends to infinity (the Poisson
+    // limit); the estimator must say so rather than return noise.
+    let n = 60;
+    let g: Vec<f64> = (0..n).map(|i| (i % 6) as f64).collect();
+    let x: Vec<f64> = (0..n).map(|i| ((i * 7) % 5) as f64 / 4.0).collect();
+    let y: Vec<f64> = g
+        .iter()
+        .zip(&x)
+        .map(|(g, x)| (3.0 + g + 2.0 * x).round())
+        .collect();
+    let fr = frame(&[
+        ("y", Column::Num(y)),
+        ("x", Column::Num(x)),
+        ("g", Column::Num(g)),
+    ]);
+    let f = Formula::parse("y ~ x | g").unwrap();
+    let e = estimate(&fr, &f, None, Estimator::Negbin, &FitOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no overdispersion"), "{e}");
 }
