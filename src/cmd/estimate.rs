@@ -564,7 +564,7 @@ fn parse_chunk(
 
 /// [`parse_chunk`] for text without quotes (the usual numeric panel): one scan of each line
 /// that hands the wanted fields to their builders as it meets them, with the builders sized
-/// from the first line's length (no regrowth of ~10 MB columns).
+/// from the mean length of the first lines (no regrowth of ~10 MB columns).
 fn parse_plain_chunk(
     text: &[u8],
     idx: &[usize],
