@@ -13,6 +13,28 @@ fn frame(cols: &[(&str, Column)]) -> Frame {
     f
 }
 
+/// One regressor `x` with fixed effects `a` and `b`.
+fn two_way<'a>(y: &'a [f64], x: &'a [f64], a: &'a [u32], b: &'a [u32]) -> ModelInput<'a> {
+    ModelInput {
+        y,
+        regressors: vec![Regressor {
+            name: "x".into(),
+            values: x,
+        }],
+        fixed_effects: vec![
+            FixedEffect {
+                name: "a".into(),
+                ids: a,
+            },
+            FixedEffect {
+                name: "b".into(),
+                ids: b,
+            },
+        ],
+        offset: None,
+    }
+}
+
 #[test]
 fn formula_parses_terms_interactions_and_reports_positions() {
     let f = Formula::parse("log(trade) ~ rta + log(1 + tariff) + log(dist) * (year == 1986) | exporter^year + importer^year + pair").unwrap();
@@ -140,24 +162,7 @@ fn collinear_regressor_is_dropped_with_a_message() {
 #[test]
 fn fixed_effects_reproduce_fitted_values_and_offset_is_respected() {
     let (y, x, a, b) = panel();
-    let input = ModelInput {
-        y: &y,
-        regressors: vec![Regressor {
-            name: "x".into(),
-            values: &x,
-        }],
-        fixed_effects: vec![
-            FixedEffect {
-                name: "a".into(),
-                ids: &a,
-            },
-            FixedEffect {
-                name: "b".into(),
-                ids: &b,
-            },
-        ],
-        offset: None,
-    };
+    let input = two_way(&y, &x, &a, &b);
     let fit = fit_poisson(&input, &FitOptions::default()).unwrap();
     assert!(fit.converged);
     let (fa, fb) = (&fit.fixed_effects[0], &fit.fixed_effects[1]);
@@ -197,24 +202,7 @@ fn fixed_effects_reproduce_fitted_values_and_offset_is_respected() {
 #[test]
 fn non_convergence_is_reported_and_bad_outcomes_rejected() {
     let (y, x, a, b) = panel();
-    let input = ModelInput {
-        y: &y,
-        regressors: vec![Regressor {
-            name: "x".into(),
-            values: &x,
-        }],
-        fixed_effects: vec![
-            FixedEffect {
-                name: "a".into(),
-                ids: &a,
-            },
-            FixedEffect {
-                name: "b".into(),
-                ids: &b,
-            },
-        ],
-        offset: None,
-    };
+    let input = two_way(&y, &x, &a, &b);
     let opts = FitOptions {
         max_iter: 1,
         ..FitOptions::default()

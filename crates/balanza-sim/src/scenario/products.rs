@@ -30,33 +30,10 @@ pub fn bec4_end_use(bec: &str) -> &'static str {
     }
 }
 
-/// The HS section (I–XXI) of a chapter, from the HS nomenclature's section ranges.
+/// The HS section (I–XXI) of a product code, from the data layer's table of the HS
+/// nomenclature's section ranges; `unknown` for chapters outside it (e.g. 98, 99).
 pub fn hs_section(product: &str) -> &'static str {
-    let ch: u32 = product.get(..2).and_then(|c| c.parse().ok()).unwrap_or(0);
-    match ch {
-        1..=5 => "I",
-        6..=14 => "II",
-        15 => "III",
-        16..=24 => "IV",
-        25..=27 => "V",
-        28..=38 => "VI",
-        39..=40 => "VII",
-        41..=43 => "VIII",
-        44..=46 => "IX",
-        47..=49 => "X",
-        50..=63 => "XI",
-        64..=67 => "XII",
-        68..=70 => "XIII",
-        71 => "XIV",
-        72..=83 => "XV",
-        84..=85 => "XVI",
-        86..=89 => "XVII",
-        90..=92 => "XVIII",
-        93 => "XIX",
-        94..=96 => "XX",
-        97 => "XXI",
-        _ => "unknown",
-    }
+    balanza_data::classification::hs_section(product).map_or("unknown", |s| s.0)
 }
 
 /// HS6 code → one end-use class, for selecting products (`end_use = ["consumption"]`).
