@@ -5,12 +5,10 @@
 //! SYNTHETIC DATA, and so is the dataset it writes (Parquet key `balanza.label`), so that later
 //! commands run on it say so too.
 
-use crate::cmd::balance::{balance_table, load_query, QueryArgs};
 use crate::cmd::common::{emit, OutputArgs};
-use crate::cmd::composition::composition_table;
-use crate::cmd::ingest::ReadArgs;
-use crate::cmd::top::top_table;
-pub use balanza_data::synth::{builtin_descriptions, builtin_end_use};
+use balanza_app::query::{Breakdown, Query, Selection, SYNTHETIC_LABEL};
+use balanza_app::{balance, composition, top, Context};
+pub use balanza_data::synth::builtin_end_use;
 use balanza_data::synth::{write_world_csv, COUNTRIES, PRODUCTS, YEARS};
 use balanza_data::{ColumnMap, ReadOptions, SourceFormat};
 use balanza_report::{OutputFormat, Table};
@@ -31,9 +29,6 @@ pub struct DemoContext {
     /// The seed of the synthetic world; the same seed gives the same world.
     pub seed: u64,
 }
-
-/// The label stored with the synthetic dataset and printed with every figure from it.
-pub const SYNTHETIC_LABEL: &str = "SYNTHETIC DATA";
 
 /// Arguments of `balanza demo`.
 #[derive(clap::Args, Debug)]
@@ -102,20 +97,11 @@ pub fn make_dataset(ctx: &DemoContext) -> anyhow::Result<u64> {
     Ok(rows)
 }
 
-fn query_args(ctx: &DemoContext) -> QueryArgs {
-    QueryArgs {
+fn selection(ctx: &DemoContext) -> Selection {
+    Selection {
         data: vec![ctx.dataset.clone()],
         reporter: ctx.reporter.clone(),
-        years: None,
-        source: "reported".to_string(),
-        currency: None,
-        rates: None,
-        refdata: None,
-        read: ReadArgs {
-            input_format: "auto".to_string(),
-            value_scale: 1.0,
-            ..ReadArgs::default()
-        },
+        ..Selection::default()
     }
 }
 
@@ -136,26 +122,36 @@ fn show(ctx: &DemoContext, name: &str, t: &Table) -> anyhow::Result<()> {
 
 /// The data step: balance, import composition and top export products of the reporter.
 pub fn data_step(ctx: &DemoContext) -> anyhow::Result<()> {
-    let args = query_args(ctx);
-    let q = load_query(&args)?;
+    let app = Context::new();
+    let q = Query::load(&app, &selection(ctx))?;
     println!(
         "== 1. Where does {}'s trade stand? [{SYNTHETIC_LABEL}] ==\n",
         ctx.reporter
     );
-    let mut t = balance_table(&q, &args, "partner")?;
+    let mut t = balance::table(&app, &q, Breakdown::Partner)?;
     t.rows.truncate(10);
     t.note("(the 10 largest partners by total trade; total row left out of this excerpt)");
     show(ctx, "balance_by_partner", &t)?;
-    show(ctx, "balance_by_year", &balance_table(&q, &args, "year")?)?;
+    show(
+        ctx,
+        "balance_by_year",
+        &balance::table(&app, &q, Breakdown::Year)?,
+    )?;
     show(
         ctx,
         "composition_imports_enduse",
-        &composition_table(&q, &args, "imports", "enduse")?,
+        &composition::table(&app, &q, balanza_data::Flow::Imports, Breakdown::EndUse)?,
     )?;
     show(
         ctx,
         "top_export_products",
-        &top_table(&q, &args, "exports", "product", 10)?,
+        &top::table(
+            &app,
+            &q,
+            balanza_data::Flow::Exports,
+            Breakdown::Product,
+            10,
+        )?,
     )?;
     Ok(())
 }

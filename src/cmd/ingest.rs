@@ -1,7 +1,8 @@
 //! `balanza ingest`: read trade flows as downloaded and write one Parquet dataset.
 
+use crate::cmd::common::ReadArgs;
 use anyhow::Context as _;
-use balanza_data::{CodeKind, ColumnMap, ReadOptions, ReadSummary, SourceFormat};
+use balanza_data::ReadSummary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -40,91 +41,6 @@ pub struct Args {
     pub read: ReadArgs,
 }
 
-/// Reading options shared by `ingest` and by commands that accept raw files as `--data`.
-#[derive(clap::Args, Debug, Clone, Default)]
-pub struct ReadArgs {
-    /// Input layout: auto (from the header), baci, comtrade or mapped.
-    #[arg(long = "input-format", default_value = "auto", value_name = "FORMAT")]
-    pub input_format: String,
-    /// BACI country-code file (country_code,...,iso_3digit_alpha) translating numeric codes to
-    /// ISO3. Without it, ISO numeric codes plus BACI's own codes (251 France, 842 USA, ...) are
-    /// used.
-    #[arg(long, value_name = "FILE")]
-    pub country_codes: Option<PathBuf>,
-    /// Column mapping for --input-format mapped:
-    /// year=COL,exporter=COL,importer=COL,value=COL[,product=COL][,quantity=COL]; without a
-    /// product column every row gets the product TOTAL (country-level data).
-    #[arg(long, value_name = "SPEC")]
-    pub map: Option<String>,
-    /// With --map: multiply values by this to get USD (1000 for thousand USD).
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
-    pub value_scale: f64,
-    /// With --map: country codes are numeric (ISO numeric, or BACI's with --country-codes)
-    /// rather than ISO3.
-    #[arg(long)]
-    pub numeric_codes: bool,
-    /// HS revision of the product codes (HS1992 ... HS2022): stored with the dataset by
-    /// `ingest`; for the analysis commands, overrides what the dataset records (selects the
-    /// HS → BEC table and the descriptions). `--data-hs-revision` is accepted too.
-    #[arg(long, value_name = "REV", alias = "data-hs-revision")]
-    pub hs_revision: Option<String>,
-    /// Skip malformed rows (counted in the summary) instead of stopping at the first one.
-    #[arg(long)]
-    pub skip_bad_rows: bool,
-}
-
-impl ReadArgs {
-    /// The library's read options.
-    pub fn options(&self) -> anyhow::Result<ReadOptions> {
-        let format = match self.input_format.to_ascii_lowercase().as_str() {
-            "auto" if self.map.is_some() => SourceFormat::Mapped(self.column_map()?),
-            "auto" => SourceFormat::Auto,
-            "baci" => SourceFormat::Baci,
-            "comtrade" | "wits" => SourceFormat::Comtrade,
-            "mapped" | "csv" | "parquet" => SourceFormat::Mapped(self.column_map()?),
-            other => {
-                anyhow::bail!(
-                    "unknown --input-format `{other}`: expected auto, baci, comtrade or mapped"
-                )
-            }
-        };
-        let hs_revision = match &self.hs_revision {
-            Some(r) => Some(normalize_revision(r)?),
-            None => None,
-        };
-        Ok(ReadOptions {
-            format,
-            country_codes: self.country_codes.clone(),
-            hs_revision,
-            skip_bad_rows: self.skip_bad_rows,
-            ..ReadOptions::default()
-        })
-    }
-
-    fn column_map(&self) -> anyhow::Result<ColumnMap> {
-        let spec = self.map.as_deref().context(
-            "--input-format mapped needs --map year=COL,exporter=COL,importer=COL,value=COL[,product=COL]",
-        )?;
-        let mut m = ColumnMap::parse(spec).map_err(anyhow::Error::msg)?;
-        m.value_scale = self.value_scale;
-        m.codes = if self.numeric_codes {
-            CodeKind::Numeric
-        } else {
-            CodeKind::Iso3
-        };
-        Ok(m)
-    }
-}
-
-/// `HS17`, `hs2017`, `H5` → `HS2017`.
-fn normalize_revision(r: &str) -> anyhow::Result<String> {
-    let u = r.trim().to_ascii_uppercase();
-    if let Some(rev) = balanza_data::read::comtrade_nomenclature(&u) {
-        return Ok(rev);
-    }
-    anyhow::bail!("unknown HS revision `{r}`: expected HS1992, HS1996, HS2002, HS2007, HS2012, HS2017 or HS2022")
-}
-
 /// A progress bar on stderr, drawn only when stderr is a terminal (indicatif hides it otherwise).
 fn progress_bar() -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -140,7 +56,7 @@ fn progress_bar() -> ProgressBar {
 
 /// Runs `balanza ingest`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let opts = args.read.options()?;
+    let opts = args.read.request().options()?;
     let pb = progress_bar();
     let start = std::time::Instant::now();
     let mut current: Option<PathBuf> = None;

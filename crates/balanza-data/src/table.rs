@@ -147,18 +147,10 @@ pub enum Flow {
     Imports,
 }
 
-impl std::str::FromStr for Flow {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "exports" | "export" | "x" => Ok(Flow::Exports),
-            "imports" | "import" | "m" => Ok(Flow::Imports),
-            other => Err(format!(
-                "unknown flow `{other}`: expected imports or exports"
-            )),
-        }
-    }
-}
+crate::impl_words!(Flow, "flow", [
+    Flow::Imports => "imports" | "import" | "m",
+    Flow::Exports => "exports" | "export" | "x",
+]);
 
 /// A reporter's total trade with the world as it reported it (Comtrade/WITS partner `WLD`).
 #[derive(Debug, Clone, PartialEq)]

@@ -72,19 +72,11 @@ pub enum OutputFormat {
     Json,
 }
 
-impl std::str::FromStr for OutputFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "table" | "text" => Ok(Self::Table),
-            "csv" => Ok(Self::Csv),
-            "json" => Ok(Self::Json),
-            other => Err(format!(
-                "unknown format `{other}`: expected table, csv or json"
-            )),
-        }
-    }
-}
+balanza_data::impl_words!(OutputFormat, "format", [
+    OutputFormat::Table => "table" | "text",
+    OutputFormat::Csv => "csv",
+    OutputFormat::Json => "json",
+]);
 
 /// A titled table of result rows.
 #[derive(Debug, Clone, Default)]

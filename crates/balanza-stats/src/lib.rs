@@ -17,10 +17,11 @@ use balanza_data::{Flow, TradeTable};
 use std::collections::HashMap;
 
 /// Which declarations to use for a reporter's exports and imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Source {
     /// The reporter's own declarations where the data has declarants (customs data), and the
     /// single reconciled record otherwise (BACI).
+    #[default]
     Reported,
     /// Partners' declarations: exports = what partners report importing from the reporter,
     /// imports = what partners report exporting to it (reconciled records count too).
@@ -29,19 +30,11 @@ pub enum Source {
     Totals,
 }
 
-impl std::str::FromStr for Source {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "reported" => Ok(Source::Reported),
-            "mirror" => Ok(Source::Mirror),
-            "totals" | "total" => Ok(Source::Totals),
-            o => Err(format!(
-                "unknown source `{o}`: expected reported, mirror or totals"
-            )),
-        }
-    }
-}
+balanza_data::impl_words!(Source, "source", [
+    Source::Reported => "reported",
+    Source::Mirror => "mirror",
+    Source::Totals => "totals" | "total",
+]);
 
 /// One reporter's trade with one partner in one product and year.
 #[derive(Debug, Clone, Copy, PartialEq)]
