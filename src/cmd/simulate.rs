@@ -1,9 +1,11 @@
 //! `balanza simulate`: a tariff scenario in partial equilibrium (WITS/SMART or exact CES).
 
-use anyhow::{bail, Context};
-use balanza_report::{write_atomic, Cell, OutputFormat, Table};
+use crate::cmd::common::{app, word};
+use anyhow::Context as _;
+use balanza_app::simulate::{self, build_tables, write_dir};
+use balanza_app::Context;
+use balanza_report::{write_atomic, OutputFormat, Table};
 use balanza_sim::scenario::products::EndUseMap;
-use balanza_sim::scenario::run::{run as run_scenario, Aggregate, Outcome};
 use balanza_sim::scenario::Scenario;
 use balanza_sim::tariffs::{synthetic_mfn, TariffTable};
 use std::path::{Path, PathBuf};
@@ -45,7 +47,7 @@ pub struct Args {
     pub base_year: Option<i32>,
     /// Output format: `table` (readable text, the default), `csv` or `json` (an object keyed by
     /// table name, each an array of row objects).
-    #[arg(long, default_value = "table", value_parser = parse_format)]
+    #[arg(long, default_value = "table", value_parser = word::<OutputFormat>())]
     pub format: OutputFormat,
     /// Write every table (including the line-level results) into this folder, one file per
     /// table (`.csv`, or `.json` with `--format json`), each written atomically; the summary is
@@ -58,342 +60,48 @@ pub struct Args {
     pub detail: bool,
 }
 
-fn parse_format(s: &str) -> Result<OutputFormat, String> {
-    s.parse()
-}
-
 /// Runs `balanza simulate`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut sc = Scenario::load(&args.scenario)?;
-    if let Some(f) = &args.flows {
-        sc.data.flows = Some(f.clone());
-    }
-    if let Some(t) = &args.tariffs {
-        sc.data.tariffs = Some(t.clone());
-    }
-    if let Some(y) = args.base_year {
-        sc.base_year = y;
-    }
-    let Some(flows_path) = sc.data.flows.clone() else {
-        bail!(
-            "{}: no trade flows: set data.flows in the scenario or pass --flows FILE",
-            args.scenario.display()
-        );
+    let req = simulate::Request {
+        scenario: args.scenario.clone(),
+        flows: args.flows.clone(),
+        tariffs: args.tariffs.clone(),
+        base_year: args.base_year,
     };
-    let t_load = std::time::Instant::now();
-    let flows = load_flows(&flows_path)?;
-    let load_s = t_load.elapsed().as_secs_f64();
-    let started = std::time::Instant::now();
-    let outcome = run_scenario(&sc, &flows)?;
-    let elapsed = started.elapsed();
-    let t_tab = std::time::Instant::now();
-    let tables = build_tables(&sc, &outcome);
-    let tab_s = t_tab.elapsed().as_secs_f64();
+    let out = app(simulate::run(&Context::new(), &req))?;
     let t_out = std::time::Instant::now();
     if let Some(dir) = &args.out {
-        write_dir(dir, &tables, &outcome, args.format)?;
+        out.write_dir(dir, args.format)?;
     }
-    let out_s = t_out.elapsed().as_secs_f64();
     if std::env::var_os("BALANZA_TIMING").is_some() {
-        eprintln!("timing: load {load_s:.3} s, tables {tab_s:.3} s, write {out_s:.3} s");
+        eprintln!(
+            "timing: load {:.3} s, write {:.3} s",
+            out.seconds.0,
+            t_out.elapsed().as_secs_f64()
+        );
     }
-    let mut shown: Vec<(String, Table)> = tables
-        .into_iter()
+    let mut shown: Vec<(String, Table)> = out
+        .named
+        .iter()
         .filter(|(name, _)| args.detail || name != "products")
+        .cloned()
         .collect();
     if args.detail {
         // The line table on standard output is for small markets; --out streams it instead.
-        shown.push(("lines".into(), lines_table(&outcome)));
+        shown.push(("lines".into(), out.lines_table()));
     }
     let shown: Vec<&(String, Table)> = shown.iter().collect();
     print!("{}", render(&shown, args.format));
-    {
-        eprintln!(
-            "simulated {} lines in {:.3} s{}",
-            outcome.lines.len(),
-            elapsed.as_secs_f64(),
-            args.out.as_ref().map_or(String::new(), |d| format!(
-                "; tables written to {}",
-                d.display()
-            ))
-        );
-    }
+    eprintln!(
+        "simulated {} lines in {:.3} s{}",
+        out.outcome.lines.len(),
+        out.seconds.1,
+        args.out.as_ref().map_or(String::new(), |d| format!(
+            "; tables written to {}",
+            d.display()
+        ))
+    );
     Ok(())
-}
-
-/// Reads trade flows with the data layer's readers (format detected from the file).
-pub fn load_flows(path: &Path) -> anyhow::Result<balanza_data::TradeTable> {
-    let (table, _summary) = balanza_data::load(&[path.to_path_buf()], &Default::default())
-        .with_context(|| format!("cannot read trade flows from {}", path.display()))?;
-    Ok(table)
-}
-
-fn pct(new: f64, old: f64) -> Cell {
-    if old != 0.0 {
-        Cell::Float(100.0 * (new - old) / old)
-    } else {
-        Cell::Null
-    }
-}
-
-fn agg_table(title: &str, key: &str, rows: &[Aggregate]) -> Table {
-    let mut t = Table::new([
-        key,
-        "lines",
-        "baseline_imports",
-        "new_imports",
-        "import_change",
-        "import_change_pct",
-        "trade_creation",
-        "trade_diversion",
-        "revenue_change",
-        "consumer_surplus",
-        "welfare",
-    ])
-    .with_title(title);
-    for a in rows {
-        t.push(vec![
-            a.key.clone().into(),
-            a.lines.into(),
-            a.baseline.into(),
-            a.new_imports.into(),
-            (a.new_imports - a.baseline).into(),
-            pct(a.new_imports, a.baseline),
-            a.creation.into(),
-            a.diversion.into(),
-            a.revenue_change.into(),
-            a.consumer_surplus.into(),
-            a.welfare.into(),
-        ]);
-    }
-    t
-}
-
-/// Every result table, named (the names become file names with `--out`).
-pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
-    let tot = o.totals();
-    let cov = &o.coverage;
-    let model = o.model.name();
-    let mut summary = Table::new(["metric", "value"]).with_title(format!(
-        "Scenario: {} — importer {}, base year {}, groups as of {}, model {} (values in US$)",
-        sc.name, sc.importer, sc.base_year, sc.date, model
-    ));
-    let a = &tot.all;
-    let rows: Vec<(&str, f64)> = vec![
-        ("baseline_imports", a.baseline),
-        ("new_imports", a.new_imports),
-        ("import_change", a.new_imports - a.baseline),
-        ("trade_creation", a.creation),
-        ("trade_diversion", a.diversion),
-        ("tariff_revenue_before", tot.revenue_before),
-        ("tariff_revenue_after", tot.revenue_after),
-        ("tariff_revenue_change", a.revenue_change),
-        ("consumer_surplus_change", a.consumer_surplus),
-        ("welfare_triangle_tc", tot.welfare_triangle_tc),
-        ("welfare_triangle_tc_td", tot.welfare_triangle_tc_td),
-        ("net_welfare", tot.net_welfare),
-        ("trade_balance_change", -(a.new_imports - a.baseline)),
-    ];
-    let smart = o.model == balanza_sim::pe::Model::Smart;
-    for (k, v) in rows {
-        if !smart && k.starts_with("welfare_triangle") {
-            continue; // SMART-only figures
-        }
-        summary.push(vec![k.into(), v.into()]);
-    }
-    summary.note(if smart {
-        format!(
-            "SMART: welfare = Harberger triangle ½Σ(t0−t1)·TC (the WITS figure); consumer surplus \
-             = rectangle + triangle; net welfare = ΔCS + ΔTR. σ = {}, export supply {}.",
-            sc.params.sigma,
-            sc.params
-                .export_supply
-                .map_or("infinite".to_string(), |e| e.to_string())
-        )
-    } else {
-        format!(
-            "CES: exact consumer surplus per product (models.md §1.4); net welfare = ΔCS + ΔTR. \
-             σ = {}, export supply infinite.",
-            sc.params.sigma
-        )
-    });
-    if cov.products_default_elasticity > 0 {
-        summary.note(format!(
-            "DEFAULT ELASTICITY: |ε| = {} used for {} of {} products (no estimate given; \
-             placeholder per models.md §1.5 — set data.elasticities).",
-            sc.default_demand_elasticity, cov.products_default_elasticity, cov.products
-        ));
-    }
-    if cov.imports_without_tariff > 0 {
-        summary.note(format!(
-            "LEFT OUT: {} import lines (US$ {:.0}) have no tariff rate and are not simulated.",
-            cov.imports_without_tariff, cov.imports_without_tariff_value
-        ));
-    }
-    if cov.non_hs6_lines > 0 {
-        summary.note(format!(
-            "LEFT OUT: {} import lines (US$ {:.0}) have a product code that is not HS6.",
-            cov.non_hs6_lines, cov.non_hs6_value
-        ));
-    }
-    if cov.clamped_lines > 0 {
-        summary.note(format!(
-            "{} lines would have negative imports under SMART's linear creation and were set to 0.",
-            cov.clamped_lines
-        ));
-    }
-
-    let mut measures = Table::new(["measure", "partners", "countries", "products", "change"])
-        .with_title("Measures (applied in order)");
-    for m in &sc.measures {
-        measures.push(vec![
-            m.name.clone().into(),
-            m.partners_expr.clone().into(),
-            m.partners.len().into(),
-            m.products.label().into(),
-            m.action.label().into(),
-        ]);
-    }
-
-    let mut coverage = Table::new(["item", "count"]).with_title("Data coverage");
-    for (k, v) in [
-        ("import_lines", cov.import_lines),
-        ("lines_simulated", o.lines.len()),
-        ("imports_without_tariff_line", cov.imports_without_tariff),
-        ("imports_not_hs6", cov.non_hs6_lines),
-        (
-            "tariff_lines_without_imports",
-            cov.tariff_lines_without_imports,
-        ),
-        (
-            "tariff_rows_for_partners_without_imports",
-            cov.tariff_rows_partner_without_imports,
-        ),
-        ("products", cov.products),
-        (
-            "products_with_default_elasticity",
-            cov.products_default_elasticity,
-        ),
-        ("lines_clamped_at_zero", cov.clamped_lines),
-    ] {
-        coverage.push(vec![k.into(), v.into()]);
-    }
-    coverage.note(format!(
-        "imports without a tariff line: US$ {:.0} (left out); tariff years used: {}",
-        cov.imports_without_tariff_value,
-        if cov.tariff_years.is_empty() {
-            "none given (flat rate)".to_string()
-        } else {
-            cov.tariff_years
-                .iter()
-                .map(|y| y.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
-
-    // Trade balance by partner: exports are the importer's base-year exports to the partner.
-    let mut balance = Table::new([
-        "partner",
-        "exports",
-        "baseline_imports",
-        "new_imports",
-        "baseline_balance",
-        "new_balance",
-        "balance_change",
-    ])
-    .with_title("Trade balance of the importer (exports − imports), by partner");
-    let by_partner = o.by_partner();
-    let (mut ex_t, mut b_t, mut n_t) = (0.0, 0.0, 0.0);
-    for p in &by_partner {
-        // With the importer's exports in the data, a partner it does not sell to has exports 0.
-        let ex = (!o.exports.is_empty()).then(|| o.exports.get(&p.key).copied().unwrap_or(0.0));
-        ex_t += ex.unwrap_or(0.0);
-        b_t += p.baseline;
-        n_t += p.new_imports;
-        balance.push(vec![
-            p.key.clone().into(),
-            ex.into(),
-            p.baseline.into(),
-            p.new_imports.into(),
-            ex.map(|e| e - p.baseline).into(),
-            ex.map(|e| e - p.new_imports).into(),
-            (p.baseline - p.new_imports).into(),
-        ]);
-    }
-    let known = (!o.exports.is_empty()).then_some(ex_t);
-    balance.push(vec![
-        "TOTAL".into(),
-        known.into(),
-        b_t.into(),
-        n_t.into(),
-        known.map(|e| e - b_t).into(),
-        known.map(|e| e - n_t).into(),
-        (b_t - n_t).into(),
-    ]);
-    if o.exports.is_empty() {
-        balance.note(
-            "The flows hold no exports of the importer, so balances are not shown; the change \
-             (= −import change, at unchanged exports) is.",
-        );
-    }
-
-    let mut products = Table::new([
-        "product",
-        "section",
-        "end_use",
-        "demand_elasticity",
-        "default_elasticity",
-        "price_index",
-        "quantity_index",
-        "consumer_surplus",
-    ])
-    .with_title("Product markets");
-    for (p, pr) in o.products.iter().enumerate() {
-        products.push(vec![
-            o.product_codes[p].clone().into(),
-            balanza_sim::scenario::products::hs_section(&o.product_codes[p]).into(),
-            o.product_end_use[p].into(),
-            o.market.demand_elasticity[p].into(),
-            (if o.product_default_eps[p] {
-                "yes"
-            } else {
-                "no"
-            })
-            .into(),
-            pr.price_index.into(),
-            pr.quantity_index.into(),
-            pr.consumer_surplus.into(),
-        ]);
-    }
-
-    vec![
-        ("summary".into(), summary),
-        ("measures".into(), measures),
-        (
-            "by_partner".into(),
-            agg_table("By partner", "partner", &by_partner),
-        ),
-        (
-            "by_measure".into(),
-            agg_table("By partner group (measure)", "group", &o.by_measure()),
-        ),
-        (
-            "by_region".into(),
-            agg_table("By partner region (M49)", "region", &o.by_region()),
-        ),
-        (
-            "by_section".into(),
-            agg_table("By HS section", "section", &o.by_section()),
-        ),
-        (
-            "by_end_use".into(),
-            agg_table("By end use (BEC → SNA)", "end_use", &o.by_end_use()),
-        ),
-        ("balance".into(), balance),
-        ("coverage".into(), coverage),
-        ("products".into(), products),
-    ]
 }
 
 fn render(tables: &[&(String, Table)], format: OutputFormat) -> String {
@@ -420,158 +128,11 @@ fn render(tables: &[&(String, Table)], format: OutputFormat) -> String {
     }
 }
 
-const LINE_COLUMNS: [&str; 14] = [
-    "partner",
-    "product",
-    "regime",
-    "measure",
-    "base_tariff_pct",
-    "new_tariff_pct",
-    "baseline_imports",
-    "new_imports",
-    "trade_creation",
-    "trade_diversion",
-    "revenue_change",
-    "consumer_surplus",
-    "welfare",
-    "price_effect",
-];
-
-/// The text cells and numbers of one line, in [`LINE_COLUMNS`] order.
-fn line_fields(o: &Outcome, i: usize) -> ([&str; 4], [f64; 10]) {
-    let r = &o.lines[i];
-    let measure = o.measure[i].map_or("", |k| o.measure_names[k as usize].as_str());
-    (
-        [
-            o.partner_code(i),
-            o.product_codes[o.product[i] as usize].as_str(),
-            o.regime_names[o.regime[i] as usize].as_str(),
-            measure,
-        ],
-        [
-            o.market.t0[i] * 100.0,
-            o.market.t1[i] * 100.0,
-            o.market.imports[i],
-            r.new_imports,
-            r.creation,
-            r.diversion,
-            r.revenue_change,
-            r.consumer_surplus,
-            r.welfare,
-            r.price_effect,
-        ],
-    )
-}
-
-/// The line-level results as a [`Table`] (for `--detail` on standard output).
-fn lines_table(o: &Outcome) -> Table {
-    let mut t = Table::new(LINE_COLUMNS).with_title("Line results (partner × HS6 product)");
-    for i in 0..o.lines.len() {
-        let (text, nums) = line_fields(o, i);
-        let mut row: Vec<Cell> = text
-            .iter()
-            .enumerate()
-            .map(|(k, s)| {
-                if k == 3 && s.is_empty() {
-                    Cell::Null
-                } else {
-                    Cell::from(*s)
-                }
-            })
-            .collect();
-        row.extend(nums.iter().map(|v| Cell::Float(*v)));
-        t.push(row);
-    }
-    t
-}
-
-/// Streams the line-level results (one row per partner × product; a million rows for a large
-/// market) as CSV or JSON without building a table of cells first.
-fn write_lines(o: &Outcome, w: &mut dyn std::io::Write, json: bool) -> std::io::Result<()> {
-    let text_json = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-    let num_json = |v: f64| {
-        if v.is_finite() {
-            v.to_string()
-        } else {
-            "null".to_string()
-        }
-    };
-    if json {
-        w.write_all(b"[")?;
-    } else {
-        writeln!(w, "{}", LINE_COLUMNS.join(","))?;
-    }
-    for i in 0..o.lines.len() {
-        let (text, nums) = line_fields(o, i);
-        if json {
-            if i > 0 {
-                w.write_all(b",")?;
-            }
-            w.write_all(b"\n  {")?;
-            for (k, s) in text.iter().enumerate() {
-                let v = if k == 3 && s.is_empty() {
-                    "null".to_string()
-                } else {
-                    text_json(s)
-                };
-                write!(w, "\"{}\": {v}, ", LINE_COLUMNS[k])?;
-            }
-            for (k, v) in nums.iter().enumerate() {
-                let sep = if k + 1 < nums.len() { ", " } else { "" };
-                write!(w, "\"{}\": {}{sep}", LINE_COLUMNS[k + 4], num_json(*v))?;
-            }
-            w.write_all(b"}")?;
-        } else {
-            for s in text {
-                if s.contains([',', '"', '\n']) {
-                    write!(w, "\"{}\",", s.replace('"', "\"\""))?;
-                } else {
-                    write!(w, "{s},")?;
-                }
-            }
-            for (k, v) in nums.iter().enumerate() {
-                let sep = if k + 1 < nums.len() { "," } else { "\n" };
-                write!(w, "{v}{sep}")?;
-            }
-        }
-    }
-    if json {
-        w.write_all(b"\n]\n")?;
-    }
-    Ok(())
-}
-
-/// Writes every table into `dir`, one file each, each atomically (temporary name, then
-/// rename), the line table streamed.
-fn write_dir(
-    dir: &Path,
-    tables: &[(String, Table)],
-    o: &Outcome,
-    format: OutputFormat,
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let json = format == OutputFormat::Json;
-    let ext = if json { "json" } else { "csv" };
-    for (name, t) in tables {
-        let body = if json {
-            t.render(OutputFormat::Json)
-        } else {
-            t.to_csv()
-        };
-        let path = dir.join(format!("{name}.{ext}"));
-        write_atomic(&path, body.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let path = dir.join(format!("lines.{ext}"));
-    balanza_report::atomic::write_atomic_with(&path, |w| write_lines(o, w, json))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 /// The demo's simulation step: synthetic MFN tariffs for the demo importer, then the shipped
 /// example "zero tariffs for LDCs with diplomatic relations" on the synthetic world.
 pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
-    let flows = load_flows(&ctx.dataset)?;
+    let app_ctx = Context::new();
+    let flows = &simulate::load_flows(&app_ctx, &ctx.dataset)?.table;
     // The example is China's scheme; if the synthetic world has no Chinese imports, the demo
     // runs the same measures for the demo's reporter.
     let has_imports = |iso: &str| {
@@ -620,7 +181,7 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
             .map(|(e, _)| (p.as_str(), e.label()))
     }));
     let outcome =
-        balanza_sim::scenario::run::run_with(&sc, &flows, &tariffs, &Default::default(), &end_use)?;
+        balanza_sim::scenario::run::run_with(&sc, flows, &tariffs, &Default::default(), &end_use)?;
     let tables = build_tables(&sc, &outcome);
     write_dir(
         &ctx.dir.join("simulate"),
