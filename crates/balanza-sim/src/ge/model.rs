@@ -104,19 +104,11 @@ pub enum Closure {
     Purge,
 }
 
-impl std::str::FromStr for Closure {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "phi" | "fixed-phi" => Ok(Self::FixedPhi),
-            "deficit" | "fixed-deficit" => Ok(Self::FixedDeficit),
-            "purge" | "balanced" => Ok(Self::Purge),
-            o => Err(format!(
-                "unknown closure `{o}`: expected phi, deficit or purge"
-            )),
-        }
-    }
-}
+balanza_data::impl_words!(Closure, "closure", [
+    Closure::FixedPhi => "phi" | "fixed-phi" | "fixed_phi",
+    Closure::FixedDeficit => "deficit" | "fixed-deficit" | "fixed_deficit",
+    Closure::Purge => "purge" | "balanced",
+]);
 
 impl Closure {
     /// Name used in outputs.
@@ -163,19 +155,11 @@ pub enum Method {
     Hat,
 }
 
-impl std::str::FromStr for Method {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(Self::Auto),
-            "geppml" | "guide" => Ok(Self::Geppml),
-            "hat" | "exact-hat" | "dek" => Ok(Self::Hat),
-            o => Err(format!(
-                "unknown method `{o}`: expected auto, geppml or hat"
-            )),
-        }
-    }
-}
+balanza_data::impl_words!(Method, "method", [
+    Method::Auto => "auto",
+    Method::Geppml => "geppml" | "guide",
+    Method::Hat => "hat" | "exact-hat" | "dek",
+]);
 
 impl Method {
     /// Name used in outputs.
@@ -198,6 +182,11 @@ pub enum StopRule {
     /// deviation and |max| of the lagged difference of per-iteration price changes are ≤ 0.01.
     Guide,
 }
+
+balanza_data::impl_words!(StopRule, "stopping rule", [
+    StopRule::Tight => "tight",
+    StopRule::Guide => "guide",
+]);
 
 /// Solver options.
 #[derive(Debug, Clone, Copy)]
