@@ -1,14 +1,12 @@
 //! `balanza ge`: a general-equilibrium structural gravity counterfactual (GEPPML / exact hat
 //! algebra), from a `[ge]` scenario file and a pair-level data file.
 
-use crate::cmd::common::OutputArgs;
-use anyhow::Context;
-use balanza_report::{write_atomic, Cell, OutputFormat, Table};
+use crate::cmd::common::{app, word, write_or_print, OutputArgs};
+use anyhow::Context as _;
+use balanza_app::{ge, Context};
+use balanza_report::{write_atomic, OutputFormat};
 use balanza_sim::ge::model::StopRule;
-use balanza_sim::ge::run::{run as run_ge, Outcome, Overrides};
-use balanza_sim::ge::spec::GeSpec;
 use balanza_sim::ge::{Closure, Method};
-use serde_json::{json, Value};
 use std::path::PathBuf;
 
 /// Arguments of `balanza ge`.
@@ -70,10 +68,10 @@ pub struct Args {
     #[arg(long, value_name = "ISO3")]
     pub reference: Option<String>,
     /// Full-endowment solver: auto, geppml or hat.
-    #[arg(long, value_parser = parse_method)]
+    #[arg(long, value_parser = word::<Method>())]
     pub method: Option<Method>,
     /// Trade-balance closure: phi, deficit or purge.
-    #[arg(long, value_parser = parse_closure)]
+    #[arg(long, value_parser = word::<Closure>())]
     pub closure: Option<Closure>,
     /// Tolerance of the full-GE loop: GEPPML stops when no factory-gate price moves by more
     /// than this (relative) in one iteration; hat algebra when every output market clears to
@@ -85,7 +83,7 @@ pub struct Args {
     pub max_iter: usize,
     /// GEPPML stopping rule: `tight` (--tol) or `guide` (the Guide's Stata rule: sd and max of
     /// the change in price changes <= 0.01), to reproduce its published tables.
-    #[arg(long, default_value = "tight", value_parser = parse_stop)]
+    #[arg(long, default_value = "tight", value_parser = word::<StopRule>())]
     pub stop: StopRule,
     /// Also write the bilateral flows (baseline, conditional, full, % changes) to this file,
     /// as CSV or, with --format json, JSON.
@@ -98,38 +96,23 @@ pub struct Args {
     pub output: OutputArgs,
 }
 
-fn parse_method(s: &str) -> Result<Method, String> {
-    s.parse()
-}
-fn parse_closure(s: &str) -> Result<Closure, String> {
-    s.parse()
-}
-fn parse_stop(s: &str) -> Result<StopRule, String> {
-    match s {
-        "tight" => Ok(StopRule::Tight),
-        "guide" => Ok(StopRule::Guide),
-        o => Err(format!(
-            "unknown stopping rule `{o}`: expected tight or guide"
-        )),
-    }
-}
-
 /// Runs `balanza ge`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let spec = GeSpec::load(&args.scenario)?;
-    let ov = Overrides {
+    let req = ge::Request {
+        scenario: args.scenario.clone(),
+        data: args.data.clone(),
+        year: args.year,
         sigma: args.sigma,
         reference: args.reference.clone(),
         method: args.method,
         closure: args.closure,
-        year: args.year,
-        tol: Some(args.tol),
-        max_iter: Some(args.max_iter),
-        stop: Some(args.stop),
+        tol: args.tol,
+        max_iter: args.max_iter,
+        stop: args.stop,
     };
-    let out = run_ge(&spec, args.data.as_deref(), &ov)?;
+    let out = app(ge::run(&Context::new(), &req))?;
     if let Some(path) = &args.bilateral {
-        let t = bilateral_table(&out);
+        let t = out.bilateral();
         let text = match args.output.format {
             OutputFormat::Json => t.render(OutputFormat::Json),
             _ => t.to_csv(),
@@ -139,245 +122,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let text = match args.output.format {
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&to_json(&out))?;
+            let mut s = serde_json::to_string_pretty(&out.to_json())?;
             s.push('\n');
             s
         }
-        OutputFormat::Csv => countries_table(&out, true).to_csv(),
-        OutputFormat::Table => render_text(&out, args.all_columns),
+        OutputFormat::Csv => out.countries(true).to_csv(),
+        OutputFormat::Table => out.text(args.all_columns),
     };
-    match &args.output.out {
-        Some(path) => write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display())),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
-}
-
-fn f(v: f64) -> Cell {
-    Cell::Float(v)
-}
-
-/// The per-country table: all columns, or the main ones for reading.
-pub fn countries_table(out: &Outcome, all: bool) -> Table {
-    let rows = out.solution.rows();
-    let levels = |name: &str| {
-        vec![
-            format!("{name}_bln"),
-            format!("{name}_cdl"),
-            format!("{name}_full"),
-        ]
-    };
-    let pcts = |name: &str| vec![format!("{name}_pct_cdl"), format!("{name}_pct_full")];
-    let mut cols: Vec<String> = vec!["country".into()];
-    if all {
-        for name in ["exports", "imports"] {
-            cols.extend(levels(name));
-            cols.extend(pcts(name));
-        }
-        cols.extend(levels("balance"));
-        cols.extend([
-            "output_bln".into(),
-            "output_full".into(),
-            "output_pct_full".into(),
-        ]);
-        cols.extend(["price_full".into(), "price_pct_full".into()]);
-        for name in ["imr", "omr", "real_gdp"] {
-            cols.extend(levels(name));
-            cols.extend(pcts(name));
-        }
-    } else {
-        cols.extend(
-            [
-                "exports_bln",
-                "exports_pct_cdl",
-                "exports_pct_full",
-                "imports_pct_full",
-                "balance_bln",
-                "balance_full",
-                "price_pct_full",
-                "imr_pct_full",
-                "omr_pct_full",
-                "real_gdp_pct_full",
-            ]
-            .map(String::from),
-        );
-    }
-    let mut t = Table::new(cols).with_title(format!(
-        "{} — per country (% changes {}; IMR = consumer price index P, reference {} = 1)",
-        out.spec.name,
-        if out.solution.effect_of_baseline {
-            "(BLN - CFL)/CFL: the effect of the baseline policy"
-        } else {
-            "(CFL - BLN)/BLN"
-        },
-        out.solution.countries[out.solution.reference]
-    ));
-    for r in &rows {
-        let pct = |v: &[f64; 3], k: usize| out.solution.pct(v, k);
-        let mut row: Vec<Cell> = vec![r.country.clone().into()];
-        if all {
-            for v in [&r.exports, &r.imports] {
-                row.extend([f(v[0]), f(v[1]), f(v[2]), f(pct(v, 1)), f(pct(v, 2))]);
-            }
-            row.extend([f(r.balance[0]), f(r.balance[1]), f(r.balance[2])]);
-            row.extend([f(r.output[0]), f(r.output[2]), f(pct(&r.output, 2))]);
-            row.extend([f(r.price[2]), f(pct(&r.price, 2))]);
-            for v in [&r.imr, &r.omr, &r.real_gdp] {
-                row.extend([f(v[0]), f(v[1]), f(v[2]), f(pct(v, 1)), f(pct(v, 2))]);
-            }
-        } else {
-            row.extend([
-                f(r.exports[0]),
-                f(pct(&r.exports, 1)),
-                f(pct(&r.exports, 2)),
-                f(pct(&r.imports, 2)),
-                f(r.balance[0]),
-                f(r.balance[2]),
-                f(pct(&r.price, 2)),
-                f(pct(&r.imr, 2)),
-                f(pct(&r.omr, 2)),
-                f(pct(&r.real_gdp, 2)),
-            ]);
-        }
-        t.push(row);
-    }
-    for n in &out.solution.notes {
-        t.note(n.clone());
-    }
-    t
-}
-
-fn first_stage_table(out: &Outcome) -> Table {
-    let fs = &out.first_stage;
-    let mut t = Table::new(["term", "coefficient", "std_error"]).with_title(format!(
-        "First stage: {} ({} observations{})",
-        fs.source,
-        fs.nobs,
-        if fs.iterations > 0 {
-            format!(", {} IRLS iterations", fs.iterations)
-        } else {
-            String::new()
-        }
-    ));
-    for ((n, b), se) in fs.names.iter().zip(&fs.coefficients).zip(&fs.std_errors) {
-        t.push(vec![
-            n.clone().into(),
-            f(*b),
-            if se.is_finite() { f(*se) } else { Cell::Null },
-        ]);
-    }
-    t.note(format!("std_error: {}", fs.std_error_kind));
-    for m in &fs.messages {
-        t.note(m.clone());
-    }
-    t
-}
-
-fn convergence_table(out: &Outcome) -> Table {
-    let mut t = Table::new(["stage", "solver", "iterations", "residual", "criterion"])
-        .with_title("Convergence");
-    for d in &out.solution.diagnostics {
-        t.push(vec![
-            d.stage.clone().into(),
-            d.solver.clone().into(),
-            d.iterations.into(),
-            if d.residual.is_finite() {
-                f(d.residual)
-            } else {
-                Cell::Null
-            },
-            d.criterion.clone().into(),
-        ]);
-    }
-    if let Some(c) = out.fe_check {
-        t.note(format!(
-            "baseline flows from the scaling solver vs the PPML fit: max relative gap {c:.1e}"
-        ));
-    }
-    t
-}
-
-fn changes_table(out: &Outcome) -> Table {
-    let mut t = Table::new(["change", "pairs"]).with_title("Changes");
-    for (c, n) in out.spec.changes.iter().zip(&out.touched) {
-        t.push(vec![c.name.clone().into(), (*n).into()]);
-    }
-    t
-}
-
-fn render_text(out: &Outcome, all: bool) -> String {
-    let o = &out.solution.options;
-    let mut s = format!(
-        "{}\ndata: {} ({} countries)\nsigma = {}, reference importer {}, method {}, closure {}\n\n",
-        out.spec.name,
-        out.source,
-        out.solution.countries.len(),
-        out.solution.sigma,
-        out.solution.countries[out.solution.reference],
-        o.method.name(),
-        o.closure.name()
-    );
-    for t in [
-        first_stage_table(out),
-        changes_table(out),
-        convergence_table(out),
-        countries_table(out, all),
-    ] {
-        s.push_str(&t.to_text());
-        s.push('\n');
-    }
-    s
-}
-
-/// Bilateral flows in the three stages.
-pub fn bilateral_table(out: &Outcome) -> Table {
-    let s = &out.solution;
-    let n = s.countries.len();
-    let mut t = Table::new([
-        "exporter",
-        "importer",
-        "flow_bln",
-        "flow_cdl",
-        "flow_full",
-        "pct_cdl",
-        "pct_full",
-    ]);
-    for i in 0..n {
-        for j in 0..n {
-            let k = i * n + j;
-            let (b, c, fl) = (s.baseline.flows[k], s.conditional.flows[k], s.full.flows[k]);
-            t.push(vec![
-                s.countries[i].clone().into(),
-                s.countries[j].clone().into(),
-                f(b),
-                f(c),
-                f(fl),
-                f((c / b - 1.0) * 100.0),
-                f((fl / b - 1.0) * 100.0),
-            ]);
-        }
-    }
-    t
-}
-
-fn to_json(out: &Outcome) -> Value {
-    let o = &out.solution.options;
-    json!({
-        "scenario": out.spec.name,
-        "data": out.source,
-        "sigma": out.solution.sigma,
-        "reference": out.solution.countries[out.solution.reference],
-        "method": o.method.name(),
-        "closure": o.closure.name(),
-        "first_stage": first_stage_table(out).to_json(),
-        "changes": changes_table(out).to_json(),
-        "convergence": convergence_table(out).to_json(),
-        "notes": out.solution.notes,
-        "countries": countries_table(out, true).to_json(),
-    })
+    write_or_print(&text, args.output.out.as_deref())
 }
 
 /// The demo's GE step: border removal between a few countries of a seeded synthetic world.
@@ -408,21 +160,24 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     let path = ctx.dir.join("ge_scenario.toml");
     write_atomic(&path, scenario.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    let spec = GeSpec::load(&path)?;
-    let out = run_ge(&spec, None, &Overrides::default())?;
+    let req = ge::Request {
+        scenario: path.clone(),
+        ..ge::Request::default()
+    };
+    let out = app(ge::run(&Context::new(), &req))?;
     println!(
         "== General equilibrium (SYNTHETIC world of 20 countries, seed {}) ==",
         ctx.seed
     );
     println!(
         "scenario: {}  (files: {}, {})",
-        spec.name,
+        out.outcome.spec.name,
         data.display(),
         path.display()
     );
-    let mut t = countries_table(&out, false);
+    let mut t = out.countries(false);
     t.title = Some("SYNTHETIC — per country, % changes from baseline".into());
-    print!("{}", convergence_table(&out).to_text());
+    print!("{}", out.convergence().to_text());
     print!("{}", t.to_text());
     Ok(())
 }

@@ -23,6 +23,7 @@ pub mod balance;
 pub mod composition;
 pub mod context;
 pub mod error;
+pub mod ge;
 pub mod query;
 pub mod simulate;
 pub mod top;
