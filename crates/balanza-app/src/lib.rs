@@ -24,6 +24,7 @@ pub mod composition;
 pub mod context;
 pub mod error;
 pub mod ge;
+pub mod jobs;
 pub mod query;
 pub mod simulate;
 pub mod top;

@@ -99,7 +99,10 @@ fn simulate(ctx: &Context, req: &Request) -> anyhow::Result<Output> {
 
 /// Reads trade flows with the data layer's readers (format detected from the file), through
 /// the context's cache.
-pub fn load_flows(ctx: &Context, path: &Path) -> anyhow::Result<std::sync::Arc<crate::context::Dataset>> {
+pub fn load_flows(
+    ctx: &Context,
+    path: &Path,
+) -> anyhow::Result<std::sync::Arc<crate::context::Dataset>> {
     ctx.dataset(&[path.to_path_buf()], &Default::default())
         .with_context(|| format!("cannot read trade flows from {}", path.display()))
 }
@@ -519,4 +522,3 @@ pub fn write_dir(
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
-
