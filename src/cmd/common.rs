@@ -63,7 +63,12 @@ pub fn app<T>(r: Result<T, AppError>) -> anyhow::Result<T> {
 /// In JSON, one table is its array of row objects; several tables are an array holding each
 /// table's array, in order. Text and CSV renderings are separated by a blank line.
 pub fn emit(tables: &[Table], out: &OutputArgs) -> anyhow::Result<()> {
-    let text = match out.format {
+    write_or_print(&render(tables, out.format)?, out.out.as_deref())
+}
+
+/// The text [`emit`] prints for `tables` in `format`.
+pub fn render(tables: &[Table], format: OutputFormat) -> anyhow::Result<String> {
+    Ok(match format {
         OutputFormat::Json if tables.len() == 1 => tables[0].render(OutputFormat::Json),
         OutputFormat::Json => {
             let all: Vec<_> = tables.iter().map(Table::to_json).collect();
@@ -76,8 +81,7 @@ pub fn emit(tables: &[Table], out: &OutputArgs) -> anyhow::Result<()> {
             .map(|t| t.render(fmt))
             .collect::<Vec<_>>()
             .join("\n"),
-    };
-    write_or_print(&text, out.out.as_deref())
+    })
 }
 
 /// Writes `text` to `path` atomically, or prints it.

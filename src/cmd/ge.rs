@@ -3,7 +3,7 @@
 
 use crate::cmd::common::{app, word, write_or_print, OutputArgs};
 use anyhow::Context as _;
-use balanza_app::{ge, Context};
+use balanza_app::{ge, AppError, Context};
 use balanza_report::{write_atomic, OutputFormat};
 use balanza_sim::ge::model::StopRule;
 use balanza_sim::ge::{Closure, Method};
@@ -98,7 +98,40 @@ pub struct Args {
 
 /// Runs `balanza ge`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let req = ge::Request {
+    let out = app(ge::run(&Context::new(), &request(&args)))?;
+    if let Some(path) = &args.bilateral {
+        let t = out.bilateral();
+        let text = match args.output.format {
+            OutputFormat::Json => t.render(OutputFormat::Json),
+            _ => t.to_csv(),
+        };
+        write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    write_or_print(&text(&out, &args)?, args.output.out.as_deref())
+}
+
+/// What `balanza ge ARGS` prints, computed in process (the report); `--bilateral` is not
+/// written.
+pub fn stdout(ctx: &Context, args: &Args) -> Result<String, AppError> {
+    let out = ge::run(ctx, &request(args))?;
+    Ok(text(&out, args)?)
+}
+
+fn text(out: &ge::Output, args: &Args) -> anyhow::Result<String> {
+    Ok(match args.output.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&out.to_json())?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Csv => out.countries(true).to_csv(),
+        OutputFormat::Table => out.text(args.all_columns),
+    })
+}
+
+fn request(args: &Args) -> ge::Request {
+    ge::Request {
         scenario: args.scenario.clone(),
         data: args.data.clone(),
         year: args.year,
@@ -109,27 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         tol: args.tol,
         max_iter: args.max_iter,
         stop: args.stop,
-    };
-    let out = app(ge::run(&Context::new(), &req))?;
-    if let Some(path) = &args.bilateral {
-        let t = out.bilateral();
-        let text = match args.output.format {
-            OutputFormat::Json => t.render(OutputFormat::Json),
-            _ => t.to_csv(),
-        };
-        write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let text = match args.output.format {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&out.to_json())?;
-            s.push('\n');
-            s
-        }
-        OutputFormat::Csv => out.countries(true).to_csv(),
-        OutputFormat::Table => out.text(args.all_columns),
-    };
-    write_or_print(&text, args.output.out.as_deref())
 }
 
 /// The demo's GE step: border removal between a few countries of a seeded synthetic world.

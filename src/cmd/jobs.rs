@@ -4,11 +4,11 @@
 //! satellite accounts (employment, value added, emissions) embodied in exports, in final
 //! demand, or in a change of exports given by product.
 
-use crate::cmd::common::{app, emit, word, OutputArgs};
+use crate::cmd::common::{app, emit, render, word, OutputArgs};
 use crate::cmd::demo::DemoContext;
 use anyhow::Context as _;
 use balanza_app::jobs::{self, By};
-use balanza_app::Context;
+use balanza_app::{AppError, Context};
 use balanza_report::OutputFormat;
 use std::path::{Path, PathBuf};
 
@@ -117,6 +117,12 @@ fn parse_filter(s: &str) -> Result<(String, String), String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let out = app(jobs::run(&Context::new(), &args.request()))?;
     emit(&out.tables(), &args.output)
+}
+
+/// What `balanza jobs ARGS` prints, computed in process (the report).
+pub fn stdout(ctx: &Context, args: &Args) -> Result<String, AppError> {
+    let out = jobs::run(ctx, &args.request())?;
+    Ok(render(&out.tables(), args.output.format)?)
 }
 
 impl Args {
@@ -261,6 +267,7 @@ impl SplitMix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use balanza_leontief::{Analysis, IoSystem, LoadOptions};
 
     #[test]
     fn demo_table_is_seeded_balanced_and_productive() {

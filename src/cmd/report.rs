@@ -6,12 +6,12 @@
 //! With `--data` and `--reporter` it also runs `balance` and `composition` itself. The mapping
 //! from columns to charts lives in `balanza_report::html_sections`.
 
+use balanza_app::{Context, Fault};
 use balanza_report::html::{Block, Report, Section};
 use balanza_report::html_sections::{self as sections, load_tables};
 use balanza_report::Table;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Arguments of `balanza report`.
 #[derive(clap::Args, Debug, Default)]
@@ -170,7 +170,8 @@ fn build(args: &Args, tolerant: bool) -> anyhow::Result<Report> {
             hs_revision: args.data_hs_revision.as_deref(),
             currency: cur,
         };
-        for (what, r) in dataset_sections(&q, &|a| run_balanza_json(&a)) {
+        let ctx = Context::new();
+        for (what, r) in dataset_sections(&q, &|a| run_balanza_json(&ctx, &a)) {
             add(&mut report, what, r)?;
         }
         used.push(format!("dataset {} (reporter {reporter})", data.display()));
@@ -454,12 +455,14 @@ fn result_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// Runs this same `balanza` program with `args` and reads its JSON standard output as tables.
+/// Runs `balanza ARGS` in process (through the application layer, no child process) and
+/// reads the JSON it prints as tables.
 ///
-/// The report and the dashboard call the other commands this way so that the numbers they
-/// chart are, by construction, the numbers those commands print.
-pub fn run_balanza_json(args: &[OsString]) -> anyhow::Result<Vec<Table>> {
-    let text = run_balanza_stdout(args)?;
+/// The report and the dashboard call the other commands this way: they parse the same
+/// arguments and render the same JSON as the command line, so the numbers they chart are, by
+/// construction, the numbers those commands print.
+pub fn run_balanza_json(ctx: &Context, args: &[OsString]) -> anyhow::Result<Vec<Table>> {
+    let text = run_balanza_stdout(ctx, args)?;
     Ok(sections::tables_from_json(
         &text,
         &format!("`balanza {}`", shown_args(args)),
@@ -491,25 +494,48 @@ impl std::fmt::Display for CommandFailed {
 
 impl std::error::Error for CommandFailed {}
 
-/// Runs this same `balanza` program with `args` and returns its standard output; a failure
-/// carries the command line and its error message.
-fn run_balanza_stdout(args: &[OsString]) -> anyhow::Result<String> {
-    let exe = std::env::current_exe()
-        .map_err(|e| anyhow::anyhow!("cannot find the balanza program: {e}"))?;
-    let out = Command::new(exe)
-        .args(args)
-        .output()
-        .map_err(|e| anyhow::anyhow!("cannot run balanza: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let err = err.trim().trim_start_matches("error: ");
-        return Err(CommandFailed {
-            code: out.status.code(),
+/// The commands the report and the dashboard run in process.
+#[derive(clap::Parser)]
+#[command(name = "balanza")]
+struct InProcess {
+    #[command(subcommand)]
+    command: InProcessCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum InProcessCommand {
+    Balance(crate::cmd::balance::Args),
+    Composition(crate::cmd::composition::Args),
+    Simulate(crate::cmd::simulate::Args),
+    Ge(crate::cmd::ge::Args),
+    Jobs(crate::cmd::jobs::Args),
+}
+
+/// What `balanza ARGS` prints on standard output, computed in process; a failure carries the
+/// command line, its message and the exit code the command line would give (2 when the input
+/// is at fault, 1 when the program is).
+fn run_balanza_stdout(ctx: &Context, args: &[OsString]) -> anyhow::Result<String> {
+    use clap::Parser as _;
+    let failed = |code: i32, err: String| -> anyhow::Error {
+        CommandFailed {
+            code: Some(code),
             message: format!("`balanza {}` failed: {err}", shown_args(args)),
         }
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        .into()
+    };
+    let argv = std::iter::once(OsString::from("balanza")).chain(args.iter().cloned());
+    let cli = InProcess::try_parse_from(argv).map_err(|e| failed(2, e.to_string()))?;
+    let r = match &cli.command {
+        InProcessCommand::Balance(a) => crate::cmd::balance::stdout(ctx, a),
+        InProcessCommand::Composition(a) => crate::cmd::composition::stdout(ctx, a),
+        InProcessCommand::Simulate(a) => crate::cmd::simulate::stdout(ctx, a),
+        InProcessCommand::Ge(a) => crate::cmd::ge::stdout(ctx, a),
+        InProcessCommand::Jobs(a) => crate::cmd::jobs::stdout(ctx, a),
+    };
+    r.map_err(|e| {
+        let code = if e.fault() == Fault::Input { 2 } else { 1 };
+        failed(code, e.to_string())
+    })
 }
 
 /// The last step of `balanza demo`: a report of whatever the other steps left under
@@ -540,11 +566,12 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     }
     // The GE and jobs steps leave their inputs, not their results: run them for the report.
     let inputs = ctx.dir.join("report_inputs");
+    let app_ctx = Context::new();
     let rerun = |what: &str, cmd: Vec<OsString>| -> Option<PathBuf> {
         let file = inputs.join(format!("{what}.json"));
         let r = std::fs::create_dir_all(&inputs)
             .map_err(anyhow::Error::from)
-            .and_then(|_| run_balanza_stdout(&cmd))
+            .and_then(|_| run_balanza_stdout(&app_ctx, &cmd))
             .and_then(|text| Ok(balanza_report::write_atomic(&file, text.as_bytes())?));
         match r {
             Ok(()) => Some(file),

@@ -3,8 +3,9 @@
 //!
 //! Bound to 127.0.0.1 by default: it serves files of the machine it runs on and is meant for
 //! the person at that machine. Every parameter is validated before any work starts (a bad
-//! value gets 400 with a JSON message naming it); results come from running the same
-//! `balanza` commands as the CLI (so they match the CLI's numbers), on tokio's blocking pool,
+//! value gets 400 with a JSON message naming it); results come from the same `balanza`
+//! commands as the CLI, run in process through the application layer (`balanza-app`, one
+//! shared `Context`, so a dataset is read once), on tokio's blocking pool,
 //! at most [`MAX_RUNNING`] at a time, and are cached per request so that repeated and
 //! concurrent requests for the same thing cost one run.
 
@@ -72,6 +73,8 @@ pub struct Args {
 }
 
 struct App {
+    /// The application layer's caches (datasets read once, classification tables).
+    ctx: balanza_app::Context,
     data: PathBuf,
     refdata: Option<PathBuf>,
     hs_revision: Option<String>,
@@ -88,6 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("--data {}: not a folder", args.data.display());
     }
     let app = Arc::new(App {
+        ctx: balanza_app::Context::new(),
         data: args.data.clone(),
         refdata: args.refdata.clone(),
         hs_revision: args.data_hs_revision.clone(),
@@ -316,7 +320,7 @@ impl App {
                 }
                 *n += 1;
             }
-            let r = run_balanza_json(&args).map_err(|e| {
+            let r = run_balanza_json(&self.ctx, &args).map_err(|e| {
                 // The commands exit 2 when the input is at fault (an unknown reporter, a
                 // scenario that does not validate): the request was bad, not the server.
                 // Any other failure (a crash) is the server's.

@@ -104,6 +104,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `balanza simulate ARGS` prints, computed in process (the report and the dashboard);
+/// `--out` is not written.
+pub fn stdout(ctx: &Context, args: &Args) -> Result<String, balanza_app::AppError> {
+    let req = simulate::Request {
+        scenario: args.scenario.clone(),
+        flows: args.flows.clone(),
+        tariffs: args.tariffs.clone(),
+        base_year: args.base_year,
+    };
+    let out = simulate::run(ctx, &req)?;
+    let shown: Vec<&(String, Table)> = out
+        .named
+        .iter()
+        .filter(|(name, _)| args.detail || name != "products")
+        .collect();
+    Ok(render(&shown, args.format))
+}
+
 fn render(tables: &[&(String, Table)], format: OutputFormat) -> String {
     match format {
         OutputFormat::Json => {
