@@ -4,9 +4,9 @@
 use crate::cmd::common::{app, word, write_or_print, OutputArgs};
 use anyhow::Context as _;
 use balanza_app::{ge, AppError, Context};
+use balanza_ge::model::StopRule;
+use balanza_ge::{Closure, Method};
 use balanza_report::{write_atomic, OutputFormat};
-use balanza_sim::ge::model::StopRule;
-use balanza_sim::ge::{Closure, Method};
 use std::path::PathBuf;
 
 /// Arguments of `balanza ge`.
@@ -149,7 +149,7 @@ fn request(args: &Args) -> ge::Request {
 // Called by `balanza demo` once the demo wires its steps in.
 #[allow(dead_code)]
 pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
-    use balanza_sim::ge::synthetic::{code, world_csv};
+    use balanza_ge::synthetic::{code, world_csv};
     std::fs::create_dir_all(&ctx.dir)
         .with_context(|| format!("cannot create {}", ctx.dir.display()))?;
     let data = ctx.dir.join("ge_synthetic_world.csv");

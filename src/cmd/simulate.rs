@@ -4,10 +4,10 @@ use crate::cmd::common::{app, word};
 use anyhow::Context as _;
 use balanza_app::simulate::{self, build_tables, write_dir};
 use balanza_app::Context;
+use balanza_pe::scenario::products::EndUseMap;
+use balanza_pe::scenario::Scenario;
+use balanza_pe::tariffs::{synthetic_mfn, TariffTable};
 use balanza_report::{write_atomic, OutputFormat, Table};
-use balanza_sim::scenario::products::EndUseMap;
-use balanza_sim::scenario::Scenario;
-use balanza_sim::tariffs::{synthetic_mfn, TariffTable};
 use std::path::{Path, PathBuf};
 
 /// The example scenario the demo runs (zero tariffs for LDCs with diplomatic relations).
@@ -199,7 +199,7 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
             .map(|(e, _)| (p.as_str(), e.label()))
     }));
     let outcome =
-        balanza_sim::scenario::run::run_with(&sc, flows, &tariffs, &Default::default(), &end_use)?;
+        balanza_pe::scenario::run::run_with(&sc, flows, &tariffs, &Default::default(), &end_use)?;
     let tables = build_tables(&sc, &outcome);
     write_dir(
         &ctx.dir.join("simulate"),

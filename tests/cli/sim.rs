@@ -406,7 +406,7 @@ fn examples_run_on_the_synthetic_world() {
     assert!(o.status.success(), "{}", stderr(&o));
     let world = dir.join("world.parquet");
     let (flows, _) = balanza_data::load(std::slice::from_ref(&world), &Default::default()).unwrap();
-    let tariffs = balanza_sim::tariffs::synthetic_mfn("CHN", &flows.products, 2020, 42);
+    let tariffs = balanza_pe::tariffs::synthetic_mfn("CHN", &flows.products, 2020, 42);
     let tpath = write(&dir, "tariffs.csv", &tariffs.to_csv());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios");
     for (name, gainers) in [

@@ -69,6 +69,14 @@ impl From<anyhow::Error> for AppError {
                     c.downcast_ref::<balanza_data::DataError>(),
                     Some(balanza_data::DataError::Io { .. })
                 )
+                || matches!(
+                    c.downcast_ref::<balanza_pe::PeError>(),
+                    Some(balanza_pe::PeError::Io { .. })
+                )
+                || matches!(
+                    c.downcast_ref::<balanza_ge::GeError>(),
+                    Some(balanza_ge::GeError::Io { .. })
+                )
         });
         Self {
             fault: if io { Fault::Program } else { Fault::Input },
@@ -98,5 +106,13 @@ mod tests {
         .into();
         assert_eq!(e.fault(), Fault::Program);
         assert_eq!(e.to_string(), "reading: x.csv: gone");
+        let e: AppError = anyhow::Error::from(balanza_ge::GeError::Io {
+            path: "w.csv".into(),
+            message: "gone".into(),
+        })
+        .into();
+        assert_eq!(e.fault(), Fault::Program);
+        let e: AppError = anyhow::Error::from(balanza_ge::GeError::Input("no pair".into())).into();
+        assert_eq!(e.fault(), Fault::Input);
     }
 }

@@ -4,11 +4,11 @@
 
 use crate::error::AppResult;
 use crate::Context;
+use balanza_ge::model::StopRule;
+use balanza_ge::run::{Outcome, Overrides};
+use balanza_ge::spec::GeSpec;
+use balanza_ge::{Closure, Method};
 use balanza_report::{Cell, Table};
-use balanza_sim::ge::model::StopRule;
-use balanza_sim::ge::run::{Outcome, Overrides};
-use balanza_sim::ge::spec::GeSpec;
-use balanza_sim::ge::{Closure, Method};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -116,7 +116,7 @@ fn solve(req: &Request) -> anyhow::Result<Output> {
         max_iter: Some(req.max_iter),
         stop: Some(req.stop),
     };
-    let outcome = balanza_sim::ge::run::run(&spec, req.data.as_deref(), &ov)?;
+    let outcome = balanza_ge::run::run(&spec, req.data.as_deref(), &ov)?;
     Ok(Output { outcome })
 }
 

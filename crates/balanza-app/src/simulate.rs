@@ -5,9 +5,9 @@
 use crate::error::AppResult;
 use crate::Context;
 use anyhow::Context as _;
+use balanza_pe::scenario::run::{Aggregate, Outcome};
+use balanza_pe::scenario::Scenario;
 use balanza_report::{write_atomic, Cell, OutputFormat, Table};
-use balanza_sim::scenario::run::{Aggregate, Outcome};
-use balanza_sim::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -86,7 +86,7 @@ fn simulate(ctx: &Context, req: &Request) -> anyhow::Result<Output> {
     let flows = load_flows(ctx, &flows_path)?;
     let load_s = t_load.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
-    let outcome = balanza_sim::scenario::run::run(&sc, &flows.table)?;
+    let outcome = balanza_pe::scenario::run::run(&sc, &flows.table)?;
     let sim_s = started.elapsed().as_secs_f64();
     let named = build_tables(&sc, &outcome);
     Ok(Output {
@@ -173,7 +173,7 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         ("net_welfare", tot.net_welfare),
         ("trade_balance_change", -(a.new_imports - a.baseline)),
     ];
-    let smart = o.model == balanza_sim::pe::Model::Smart;
+    let smart = o.model == balanza_pe::market::Model::Smart;
     for (k, v) in rows {
         if !smart && k.starts_with("welfare_triangle") {
             continue; // SMART-only figures
@@ -331,7 +331,7 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
     for (p, pr) in o.products.iter().enumerate() {
         products.push(vec![
             o.product_codes[p].clone().into(),
-            balanza_sim::scenario::products::hs_section(&o.product_codes[p]).into(),
+            balanza_pe::scenario::products::hs_section(&o.product_codes[p]).into(),
             o.product_end_use[p].into(),
             o.market.demand_elasticity[p].into(),
             (if o.product_default_eps[p] {

@@ -19,6 +19,7 @@ pub mod read;
 pub mod synth;
 pub mod table;
 pub mod testdata;
+pub mod validate;
 pub mod words;
 
 pub use error::DataError;

@@ -53,7 +53,7 @@ pub fn choice_list<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Declares the words of an enum and derives `FromStr`, `Display`, `Serialize` and
 /// `Deserialize` from them (see the [module documentation](crate::words)). The crate that
-/// calls it must depend on `serde`.
+/// calls it needs no `serde` dependency of its own (the macro names this crate's).
 ///
 /// ```
 /// #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,6 +63,10 @@ pub fn choice_list<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
 /// assert_eq!(Flow::Exports.to_string(), "exports");
 /// assert_eq!("x".parse::<Flow>().unwrap_err(), "unknown flow `x`: expected imports or exports");
 /// ```
+/// serde, re-exported so that [`impl_words!`] works in crates that do not depend on it.
+#[doc(hidden)]
+pub use serde as __serde;
+
 #[macro_export]
 macro_rules! impl_words {
     ($ty:ty, $what:literal, [$($value:expr => $word:literal $(| $alias:literal)*),+ $(,)?]) => {
@@ -82,15 +86,15 @@ macro_rules! impl_words {
                 f.write_str($crate::words::Words::word(*self))
             }
         }
-        impl ::serde::Serialize for $ty {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::words::__serde::Serialize for $ty {
+            fn serialize<S: $crate::words::__serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str($crate::words::Words::word(*self))
             }
         }
-        impl<'de> ::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s: ::std::borrow::Cow<'de, str> = ::serde::Deserialize::deserialize(d)?;
-                <$ty as $crate::words::Words>::from_word(&s).map_err(::serde::de::Error::custom)
+        impl<'de> $crate::words::__serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::words::__serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s: ::std::borrow::Cow<'de, str> = $crate::words::__serde::Deserialize::deserialize(d)?;
+                <$ty as $crate::words::Words>::from_word(&s).map_err($crate::words::__serde::de::Error::custom)
             }
         }
     };

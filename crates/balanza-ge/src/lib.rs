@@ -1,4 +1,6 @@
-//! General-equilibrium counterfactuals with structural gravity.
+//! # balanza-ge
+//!
+//! General-equilibrium counterfactuals with structural gravity (docs/models.md §2).
 //!
 //! Three stages, as in Yotov, Piermartini, Monteiro & Larch (2016), *An Advanced Guide to
 //! Trade Policy Analysis* (the Guide), ch. 2, and Anderson, Larch & Yotov (2018):
@@ -17,7 +19,11 @@
 //! Everything here takes in-memory quantities (a square flow matrix with domestic flows,
 //! cost matrices); reading files and printing belong to the caller. The module never returns
 //! a negative price: all unknowns are either ratios of positive sums or exponentials of logs.
+//!
+//! It must not print or format output, and must not estimate except through
+//! `balanza-gravity`; partial-equilibrium scenarios are `balanza-pe`'s.
 
+#![warn(missing_docs)]
 // Matrix code indexes rows and columns of several arrays at once; index loops read clearer
 // than zipped iterators there.
 #![allow(clippy::needless_range_loop)]
@@ -39,6 +45,14 @@ pub use model::{
 /// Everything that can go wrong in a GE run, with what the user should do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum GeError {
+    /// A file could not be read: the system's fault, not the scenario's.
+    #[error("cannot read {}: {message}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The system's message.
+        message: String,
+    },
     /// The input violates what the model needs (missing domestic flows, a missing pair, ...).
     #[error("{0}")]
     Input(String),

@@ -1,34 +1,28 @@
-//! # balanza-sim
+//! # balanza-pe
 //!
-//! Policy simulation. It owns the scenario file schema and its validation, the partial
-//! equilibrium models (WITS/SMART and the exact two-stage CES variant) and the general
-//! equilibrium structural gravity solvers (GEPPML and exact hat algebra).
+//! Partial-equilibrium policy simulation. It owns the PE scenario file schema and its
+//! validation, tariff tables and their precedence, and the one-market models (WITS/SMART and
+//! the exact two-stage CES variant, docs/models.md §1).
 //!
-//! It must not estimate except through `balanza-gravity`, and must not print or format output.
+//! It must not solve general equilibrium (that is `balanza-ge`), estimate, or print or format
+//! output; key checking and the issue type are shared with `balanza-ge` through
+//! `balanza_data::validate`.
 
 #![warn(missing_docs)]
 
-// One line per area: ge (general equilibrium), pe (SMART and CES kernels), scenario (the PE
+// One line per area: market (SMART and CES kernels for one import market), scenario (the PE
 // scenario schema and run), tariffs (tariff tables and precedence).
-pub mod ge;
-pub mod pe;
+pub mod market;
 pub mod scenario;
 pub mod tariffs;
 
 use std::path::PathBuf;
 
-/// One problem found while validating a scenario: the key path and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    /// Dotted key path, e.g. `measures[2].partners`.
-    pub key: String,
-    /// What is wrong and, where possible, what was meant.
-    pub message: String,
-}
+pub use balanza_data::validate::Issue;
 
-/// Errors of the simulation crate. Every variant names its input.
+/// Errors of the partial-equilibrium crate. Every variant names its input.
 #[derive(Debug, thiserror::Error)]
-pub enum SimError {
+pub enum PeError {
     /// A file could not be opened or read.
     #[error("{}: {message}", path.display())]
     Io {

@@ -7,10 +7,10 @@
 //!   INTL_BRDR −2.47445 (Stata log);
 //! * capybara_dev_ch2_app1_results_{capybara,fixest}.csv — the same exercise recomputed in R.
 
-use super::data::{read_frame, Frame};
-use super::model::{CountryRow, Method, StopRule};
-use super::run::{run, Outcome, Overrides};
-use super::spec::GeSpec;
+use crate::data::{read_frame, Frame};
+use crate::model::{CountryRow, Method, StopRule};
+use crate::run::{run, Outcome, Overrides};
+use crate::spec::GeSpec;
 use balanza_data::testdata::shared_file;
 use std::collections::HashMap;
 use std::path::Path;

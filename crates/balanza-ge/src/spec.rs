@@ -4,10 +4,12 @@
 //! (which regressors make up `ln t_ij^(1-σ)`), σ, the reference importer, and a list of
 //! changes to pairs. Every problem is collected before anything runs, each with its key path.
 
-use super::data::{ColumnMap, PairData};
-use super::estimate::CostTerm;
-use super::model::{Closure, Method};
-use super::GeError;
+use crate::data::{ColumnMap, PairData};
+use crate::estimate::CostTerm;
+use crate::model::{Closure, Method};
+use crate::GeError;
+pub use balanza_data::validate::suggest;
+use balanza_data::validate::{parse_table, type_name, Checker, Issue};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -215,126 +217,43 @@ const CHANGE_KEYS: &[&str] = &[
 /// Default ad-valorem equivalent of one day (models.md §3: 0.6–2.1 %, default 1.0 %).
 pub const DEFAULT_AVE_PER_DAY: f64 = 0.010;
 
-struct Issues(Vec<String>);
-
-impl Issues {
-    fn push(&mut self, key: &str, msg: impl std::fmt::Display) {
-        self.0.push(format!("{key}: {msg}"));
-    }
-    fn unknown(&mut self, t: &Table, prefix: &str, allowed: &[&str]) {
-        for k in t.keys() {
-            if !allowed.contains(&k.as_str()) {
-                let best = allowed
-                    .iter()
-                    .map(|a| (balanza_data::countries::edit_distance(k, a), *a))
-                    .min_by_key(|(d, _)| *d);
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                match best {
-                    Some((d, a)) if d <= (k.len() / 3).max(2) => {
-                        self.push(&path, format!("unknown key: did you mean `{a}`?"))
-                    }
-                    _ => self.push(
-                        &path,
-                        format!("unknown key: expected one of {}", allowed.join(", ")),
-                    ),
-                }
-            }
-        }
-    }
-    fn string(&mut self, v: Option<&Value>, key: &str) -> Option<String> {
-        match v? {
-            Value::String(s) => Some(s.clone()),
-            o => {
-                self.push(key, format!("expected a string, found {}", o.type_str()));
-                None
-            }
-        }
-    }
-    fn number(&mut self, v: Option<&Value>, key: &str) -> Option<f64> {
-        match v? {
-            Value::Integer(i) => Some(*i as f64),
-            Value::Float(f) if f.is_finite() => Some(*f),
-            o => {
-                self.push(key, format!("expected a number, found {}", o.type_str()));
-                None
-            }
-        }
-    }
-    fn boolean(&mut self, v: Option<&Value>, key: &str) -> Option<bool> {
-        match v? {
-            Value::Boolean(b) => Some(*b),
-            o => {
-                self.push(
-                    key,
-                    format!("expected true or false, found {}", o.type_str()),
-                );
-                None
-            }
-        }
-    }
-    fn strings(&mut self, v: &Value, key: &str) -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| match x {
-                    Value::String(s) => Some(s.clone()),
-                    o => {
-                        self.push(
-                            &format!("{key}[{i}]"),
-                            format!("expected a string, found {}", o.type_str()),
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            o => {
-                self.push(
-                    key,
-                    format!("expected a list of strings, found {}", o.type_str()),
-                );
-                Vec::new()
-            }
-        }
-    }
-}
-
 impl GeSpec {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<GeSpec, GeError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| GeError::Input(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| GeError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         let base = path.parent().unwrap_or(Path::new(""));
         GeSpec::parse(&text, base).map_err(|issues| {
             GeError::Input(format!(
                 "{}: {} problem(s) in the GE scenario:\n  {}",
                 path.display(),
                 issues.len(),
-                issues.join("\n  ")
+                issues
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
             ))
         })
     }
 
     /// Parses scenario text; `base` resolves a relative `ge.data` path.
-    pub fn parse(text: &str, base: &Path) -> Result<GeSpec, Vec<String>> {
-        let table: Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| vec![format!("(syntax): {}", e.to_string().trim())])?;
-        let mut c = Issues(Vec::new());
-        c.unknown(&table, "", TOP_KEYS);
-        let name = c.string(table.get("name"), "name").unwrap_or_default();
+    pub fn parse(text: &str, base: &Path) -> Result<GeSpec, Vec<Issue>> {
+        let table: Table = parse_table(text)?;
+        let mut c = Checker::new();
+        c.unknown_keys(&table, "", TOP_KEYS);
+        let name = c
+            .string(table.get("name"), "name", false)
+            .unwrap_or_default();
         let description = c
-            .string(table.get("description"), "description")
+            .string(table.get("description"), "description", false)
             .unwrap_or_default();
         let ge = match table.get("ge") {
             Some(Value::Table(t)) => t.clone(),
             Some(o) => {
-                c.push("ge", format!("expected a table, found {}", o.type_str()));
+                c.push("ge", format!("expected a table, found {}", type_name(o)));
                 Table::new()
             }
             None => {
@@ -342,8 +261,10 @@ impl GeSpec {
                 Table::new()
             }
         };
-        c.unknown(&ge, "ge", GE_KEYS);
-        let data = c.string(ge.get("data"), "ge.data").map(|p| base.join(p));
+        c.unknown_keys(&ge, "ge", GE_KEYS);
+        let data = c
+            .string(ge.get("data"), "ge.data", false)
+            .map(|p| base.join(p));
         let mut columns = ColumnMapSpec {
             year: c.number(ge.get("year"), "ge.year").map(|y| y as i64),
             ..Default::default()
@@ -351,15 +272,15 @@ impl GeSpec {
         match ge.get("columns") {
             None => {}
             Some(Value::Table(t)) => {
-                c.unknown(t, "ge.columns", COLUMN_KEYS);
-                columns.exporter = c.string(t.get("exporter"), "ge.columns.exporter");
-                columns.importer = c.string(t.get("importer"), "ge.columns.importer");
-                columns.flow = c.string(t.get("flow"), "ge.columns.flow");
-                columns.year_column = c.string(t.get("year"), "ge.columns.year");
+                c.unknown_keys(t, "ge.columns", COLUMN_KEYS);
+                columns.exporter = c.string(t.get("exporter"), "ge.columns.exporter", false);
+                columns.importer = c.string(t.get("importer"), "ge.columns.importer", false);
+                columns.flow = c.string(t.get("flow"), "ge.columns.flow", false);
+                columns.year_column = c.string(t.get("year"), "ge.columns.year", false);
             }
             Some(o) => c.push(
                 "ge.columns",
-                format!("expected a table, found {}", o.type_str()),
+                format!("expected a table, found {}", type_name(o)),
             ),
         }
         let mut rename = Vec::new();
@@ -367,7 +288,7 @@ impl GeSpec {
             None => {}
             Some(Value::Table(t)) => {
                 for (k, v) in t {
-                    if let Some(s) = c.string(Some(v), &format!("ge.rename.{k}")) {
+                    if let Some(s) = c.string(Some(v), &format!("ge.rename.{k}"), false) {
                         rename.push((k.clone(), s));
                     }
                 }
@@ -376,11 +297,11 @@ impl GeSpec {
                 "ge.rename",
                 format!(
                     "expected a table such as {{ ZZZ = \"DEU\" }}, found {}",
-                    o.type_str()
+                    type_name(o)
                 ),
             ),
         }
-        let reference = c.string(ge.get("reference"), "ge.reference");
+        let reference = c.string(ge.get("reference"), "ge.reference", false);
         let sigma = c.number(ge.get("sigma"), "ge.sigma");
         if let Some(s) = sigma {
             if s <= 1.0 {
@@ -392,13 +313,13 @@ impl GeSpec {
         }
         let costs: Vec<CostTerm> = match ge.get("costs") {
             Some(v) => c
-                .strings(v, "ge.costs")
+                .string_list(v, "ge.costs")
                 .iter()
                 .enumerate()
                 .filter_map(|(i, s)| match CostTerm::parse(s) {
                     Ok(t) => Some(t),
                     Err(e) => {
-                        c.push(&format!("ge.costs[{i}]"), e);
+                        c.push(format!("ge.costs[{i}]"), e);
                         None
                     }
                 })
@@ -417,7 +338,7 @@ impl GeSpec {
                 for k in t.keys() {
                     if !costs.iter().any(|ct| &ct.label == k) {
                         c.push(
-                            &format!("ge.coefficients.{k}"),
+                            format!("ge.coefficients.{k}"),
                             "not one of ge.costs (give a coefficient for each cost term, by its label)",
                         );
                     }
@@ -440,23 +361,25 @@ impl GeSpec {
             Some(o) => {
                 c.push(
                     "ge.coefficients",
-                    format!("expected a table, found {}", o.type_str()),
+                    format!("expected a table, found {}", type_name(o)),
                 );
                 None
             }
         };
         let method = c
-            .string(ge.get("method"), "ge.method")
+            .string(ge.get("method"), "ge.method", false)
             .and_then(|s| s.parse::<Method>().map_err(|e| c.push("ge.method", e)).ok());
-        let closure = c.string(ge.get("closure"), "ge.closure").and_then(|s| {
-            s.parse::<Closure>()
-                .map_err(|e| c.push("ge.closure", e))
-                .ok()
-        });
+        let closure = c
+            .string(ge.get("closure"), "ge.closure", false)
+            .and_then(|s| {
+                s.parse::<Closure>()
+                    .map_err(|e| c.push("ge.closure", e))
+                    .ok()
+            });
         let pair_fe = match ge.get("pair_fe") {
             None => None,
             Some(Value::Table(t)) => {
-                c.unknown(t, "ge.pair_fe", PAIR_FE_KEYS);
+                c.unknown_keys(t, "ge.pair_fe", PAIR_FE_KEYS);
                 let years = match t.get("years") {
                     None => None,
                     Some(Value::Array(a)) => Some(
@@ -466,8 +389,8 @@ impl GeSpec {
                                 Value::Integer(y) => Some(*y),
                                 o => {
                                     c.push(
-                                        &format!("ge.pair_fe.years[{i}]"),
-                                        format!("expected a year, found {}", o.type_str()),
+                                        format!("ge.pair_fe.years[{i}]"),
+                                        format!("expected a year, found {}", type_name(o)),
                                     );
                                     None
                                 }
@@ -477,7 +400,7 @@ impl GeSpec {
                     Some(o) => {
                         c.push(
                             "ge.pair_fe.years",
-                            format!("expected a list of years, found {}", o.type_str()),
+                            format!("expected a list of years, found {}", type_name(o)),
                         );
                         None
                     }
@@ -485,13 +408,13 @@ impl GeSpec {
                 let fill = match t.get("fill") {
                     None => Vec::new(),
                     Some(v) => c
-                        .strings(v, "ge.pair_fe.fill")
+                        .string_list(v, "ge.pair_fe.fill")
                         .iter()
                         .enumerate()
                         .filter_map(|(i, s)| match CostTerm::parse(s) {
                             Ok(t) => Some(t),
                             Err(e) => {
-                                c.push(&format!("ge.pair_fe.fill[{i}]"), e);
+                                c.push(format!("ge.pair_fe.fill[{i}]"), e);
                                 None
                             }
                         })
@@ -503,7 +426,7 @@ impl GeSpec {
                         "missing: with [ge.pair_fe] give the base year the GE is solved on",
                     );
                 }
-                let pair_column = c.string(t.get("pair"), "ge.pair_fe.pair");
+                let pair_column = c.string(t.get("pair"), "ge.pair_fe.pair", false);
                 Some(PairFeSpec {
                     years,
                     fill,
@@ -513,12 +436,12 @@ impl GeSpec {
             Some(o) => {
                 c.push(
                     "ge.pair_fe",
-                    format!("expected a table, found {}", o.type_str()),
+                    format!("expected a table, found {}", type_name(o)),
                 );
                 None
             }
         };
-        let effect_of_baseline = match c.string(ge.get("percent"), "ge.percent").as_deref() {
+        let effect_of_baseline = match c.string(ge.get("percent"), "ge.percent", false).as_deref() {
             None | Some("cfl_vs_bln") => false,
             Some("bln_vs_cfl") => true,
             Some(o) => {
@@ -546,16 +469,16 @@ impl GeSpec {
                                 }
                             }
                         }
-                        o => c.push(&key, format!("expected a table, found {}", o.type_str())),
+                        o => c.push(&key, format!("expected a table, found {}", type_name(o))),
                     }
                 }
             }
             Some(o) => c.push(
                 "ge.data_edits",
-                format!("expected [[ge.data_edits]] tables, found {}", o.type_str()),
+                format!("expected [[ge.data_edits]] tables, found {}", type_name(o)),
             ),
         }
-        let tariff = c.string(ge.get("tariff"), "ge.tariff");
+        let tariff = c.string(ge.get("tariff"), "ge.tariff", false);
         let mut changes = Vec::new();
         match ge.get("changes") {
             None => c.push(
@@ -571,16 +494,16 @@ impl GeSpec {
                                 changes.push(ch);
                             }
                         }
-                        o => c.push(&key, format!("expected a table, found {}", o.type_str())),
+                        o => c.push(&key, format!("expected a table, found {}", type_name(o))),
                     }
                 }
             }
             Some(o) => c.push(
                 "ge.changes",
-                format!("expected [[ge.changes]] tables, found {}", o.type_str()),
+                format!("expected [[ge.changes]] tables, found {}", type_name(o)),
             ),
         }
-        if c.0.is_empty() {
+        if c.issues.is_empty() {
             Ok(GeSpec {
                 name,
                 description,
@@ -600,7 +523,7 @@ impl GeSpec {
                 effect_of_baseline,
             })
         } else {
-            Err(c.0)
+            Err(c.issues)
         }
     }
 
@@ -640,29 +563,18 @@ impl GeSpec {
     }
 }
 
-/// " (did you mean X?)" when a code is one edit away from a country in the data.
-pub fn suggest(code: &str, countries: &[String]) -> String {
-    countries
-        .iter()
-        .map(|c| (balanza_data::countries::edit_distance(code, c), c))
-        .filter(|(d, _)| *d <= 1)
-        .min()
-        .map(|(_, c)| format!(" (did you mean {c}?)"))
-        .unwrap_or_default()
-}
-
 fn parse_change(
-    c: &mut Issues,
+    c: &mut Checker,
     t: &Table,
     key: &str,
     i: usize,
     costs: &[CostTerm],
 ) -> Option<Change> {
-    c.unknown(t, key, CHANGE_KEYS);
+    c.unknown_keys(t, key, CHANGE_KEYS);
     let name = c
-        .string(t.get("name"), &format!("{key}.name"))
+        .string(t.get("name"), &format!("{key}.name"), false)
         .unwrap_or_else(|| format!("change {}", i + 1));
-    let variable = c.string(t.get("variable"), &format!("{key}.variable"));
+    let variable = c.string(t.get("variable"), &format!("{key}.variable"), false);
     let kinds: Vec<&str> = ["set", "add", "multiply", "days", "cost_factor"]
         .into_iter()
         .filter(|k| t.contains_key(*k))
@@ -678,19 +590,19 @@ fn parse_change(
         return None;
     }
     let kind = kinds[0];
-    let num = |c: &mut Issues, k: &str| c.number(t.get(k), &format!("{key}.{k}"));
+    let num = |c: &mut Checker, k: &str| c.number(t.get(k), &format!("{key}.{k}"));
     let action = match kind {
         "set" | "add" | "multiply" => {
             let Some(variable) = variable else {
                 c.push(
-                    &format!("{key}.variable"),
+                    format!("{key}.variable"),
                     format!("missing: `{kind}` changes a regressor column; name it"),
                 );
                 return None;
             };
             if !costs.iter().any(|ct| ct.column == variable) {
                 c.push(
-                    &format!("{key}.variable"),
+                    format!("{key}.variable"),
                     format!(
                         "`{variable}` is not in ge.costs ({}), so changing it would change nothing",
                         costs
@@ -711,7 +623,7 @@ fn parse_change(
         "days" => {
             if variable.is_some() {
                 c.push(
-                    &format!("{key}.variable"),
+                    format!("{key}.variable"),
                     "not used with `days` (it changes the cost directly)",
                 );
             }
@@ -719,7 +631,7 @@ fn parse_change(
             let ave_per_day = num(c, "ave_per_day").unwrap_or(DEFAULT_AVE_PER_DAY);
             let base_ave = num(c, "base_ave").unwrap_or(0.0);
             if !(0.0..=1.0).contains(&ave_per_day) {
-                c.push(&format!("{key}.ave_per_day"), format!("a fraction per day is expected (0.006–0.021 in Hummels & Schaur 2013); found {ave_per_day}"));
+                c.push(format!("{key}.ave_per_day"), format!("a fraction per day is expected (0.006–0.021 in Hummels & Schaur 2013); found {ave_per_day}"));
             }
             if 1.0 + base_ave + ave_per_day * days <= 0.0 || base_ave < 0.0 {
                 c.push(key, "the cost after the change must stay positive: 1 + base_ave + ave_per_day·days > 0");
@@ -734,7 +646,7 @@ fn parse_change(
             let f = num(c, "cost_factor")?;
             if f <= 0.0 {
                 c.push(
-                    &format!("{key}.cost_factor"),
+                    format!("{key}.cost_factor"),
                     format!("must be positive (found {f})"),
                 );
             }
@@ -744,15 +656,15 @@ fn parse_change(
     if kind != "days" {
         for k in ["ave_per_day", "base_ave"] {
             if t.contains_key(k) {
-                c.push(&format!("{key}.{k}"), "only used with `days`");
+                c.push(format!("{key}.{k}"), "only used with `days`");
             }
         }
     }
-    let sel = |c: &mut Issues, k: &str| -> Selection {
+    let sel = |c: &mut Checker, k: &str| -> Selection {
         match t.get(k) {
             None => Selection::All,
             Some(v) => {
-                let list: Vec<String> = c.strings(v, &format!("{key}.{k}"));
+                let list: Vec<String> = c.string_list(v, &format!("{key}.{k}"));
                 if list
                     .iter()
                     .any(|s| s == "*" || s.eq_ignore_ascii_case("all"))
@@ -773,7 +685,7 @@ fn parse_change(
         .boolean(t.get("domestic"), &format!("{key}.domestic"))
         .unwrap_or(false);
     let year =
-        |c: &mut Issues, k: &str| c.number(t.get(k), &format!("{key}.{k}")).map(|y| y as i64);
+        |c: &mut Checker, k: &str| c.number(t.get(k), &format!("{key}.{k}")).map(|y| y as i64);
     let from_year = year(c, "from_year");
     let to_year = year(c, "to_year");
     if (from_year.is_some() || to_year.is_some()) && key.starts_with("ge.changes") {
@@ -798,8 +710,8 @@ fn parse_change(
 /// creating a missing column (0 everywhere) for `set` edits: e.g. a NAFTA dummy.
 pub fn edit_frame(
     edits: &[Change],
-    frame: &mut super::data::Frame,
-    map: &super::data::ColumnMap,
+    frame: &mut crate::data::Frame,
+    map: &crate::data::ColumnMap,
     year_col: &str,
 ) -> Result<(), GeError> {
     let (ce, ci) = (frame.column(&map.exporter)?, frame.column(&map.importer)?);
@@ -966,7 +878,12 @@ set = 1
 days = -2
 cost_factor = 0.9
 "#;
-        let e = GeSpec::parse(bad, Path::new("")).unwrap_err().join("\n");
+        let e = GeSpec::parse(bad, Path::new(""))
+            .unwrap_err()
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(e.contains("ge.sigma"), "{e}");
         assert!(
             e.contains("ge.methd: unknown key: did you mean `method`?"),
@@ -993,8 +910,8 @@ importers = ["KEN"]
         let spec = GeSpec::parse(text, Path::new("")).unwrap();
         let csv =
             "exporter,importer,trade,ln_dist\nKEN,KEN,5,0\nKEN,UGA,1,1\nUGA,KEN,2,1\nUGA,UGA,7,0\n";
-        let f = crate::ge::data::Frame::parse_csv(csv, "t").unwrap();
-        let d = crate::ge::data::build(&f, &Default::default(), &["ln_dist".into()]).unwrap();
+        let f = crate::data::Frame::parse_csv(csv, "t").unwrap();
+        let d = crate::data::build(&f, &Default::default(), &["ln_dist".into()]).unwrap();
         let a = apply(&spec.changes, &d, 7.0);
         let want = 0.98f64.powf(-6.0);
         // Order is KEN, UGA: only UGA→KEN (row 1, column 0) changes.

@@ -12,14 +12,14 @@
 //! ```
 //!
 //! The Poisson fit with only the two sets of effects and an offset depends on the data through
-//! its row and column sums, so each "re-estimation" is one scaling solve ([`super::mr`]),
+//! its row and column sums, so each "re-estimation" is one scaling solve ([`crate::mr`]),
 //! warm-started from the previous iteration. Final levels follow the Guide:
 //! `p̂ = [(exp π^S/exp π^0)/(E_R^S/E_R^0)]^(1/(1-σ))`, `Y = p̂·Y^0`, `E = closure(Y)`,
 //! `X_ij = Y_i E_j T_ij^CFL / (Π_i^(1-σ) P_j^(1-σ))`.
 
-use super::model::{GeOptions, Stage, StopRule};
-use super::mr::{self, tail, MrSolution};
-use super::GeError;
+use crate::model::{GeOptions, Stage, StopRule};
+use crate::mr::{self, tail, MrSolution};
+use crate::GeError;
 
 /// Iterations of growing price change after which the loop is declared diverging.
 const DIVERGING: usize = 12;

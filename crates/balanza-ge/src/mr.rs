@@ -18,7 +18,7 @@
 //! "mirror" negative solution of the kind an even exponent `1-σ` invites when one solves for
 //! `P` directly. Each sweep costs two passes over the `n × n` cost matrix.
 
-use super::GeError;
+use crate::GeError;
 
 /// Convergence settings of the scaling solver.
 #[derive(Debug, Clone, Copy)]

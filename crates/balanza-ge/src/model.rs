@@ -1,7 +1,7 @@
 //! The GE problem, its options, and the driver that runs the three stages.
 
-use super::mr::{self, MrOptions, MrSolution};
-use super::{geppml, hat, GeError};
+use crate::mr::{self, MrOptions, MrSolution};
+use crate::{geppml, hat, GeError};
 
 /// A square trade world: every exporter–importer pair, domestic flows included.
 #[derive(Debug, Clone)]

@@ -7,10 +7,11 @@
 pub mod products;
 pub mod run;
 
-use crate::pe::{Model, Params};
-use crate::{Issue, SimError};
+use crate::market::{Model, Params};
+use crate::{Issue, PeError};
 use balanza_data::countries::{country, edit_distance, unknown_country_message};
 use balanza_data::groups::{CountrySet, Date, GroupSet};
+use balanza_data::validate::{parse_table, type_name, Checker};
 use products::{ProductSelection, END_USES};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -145,140 +146,16 @@ const MEASURE_KEYS: &[&str] = &[
 ];
 const PRODUCT_KEYS: &[&str] = &["chapters", "headings", "codes", "end_use"];
 
-struct Checker {
-    issues: Vec<Issue>,
-}
-
-impl Checker {
-    fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.issues.push(Issue {
-            key: key.into(),
-            message: message.into(),
-        });
-    }
-
-    fn unknown_keys(&mut self, table: &Table, prefix: &str, allowed: &[&str]) {
-        for k in table.keys() {
-            if !allowed.contains(&k.as_str()) {
-                let path = join(prefix, k);
-                let best = allowed
-                    .iter()
-                    .map(|a| (edit_distance(k, a), *a))
-                    .min_by_key(|(d, _)| *d);
-                match best {
-                    Some((d, a)) if d <= (k.len() / 3).max(2) => {
-                        self.push(path, format!("unknown key: did you mean `{a}`?"))
-                    }
-                    _ => self.push(
-                        path,
-                        format!("unknown key: expected one of {}", allowed.join(", ")),
-                    ),
-                }
-            }
-        }
-    }
-
-    fn string(&mut self, v: Option<&Value>, path: &str, required: bool) -> Option<String> {
-        match v {
-            None if required => {
-                self.push(path, "missing: this key is required");
-                None
-            }
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                self.push(
-                    path,
-                    format!("expected a string, found {}", type_name(other)),
-                );
-                None
-            }
-        }
-    }
-
-    fn number(&mut self, v: Option<&Value>, path: &str) -> Option<f64> {
-        match v {
-            None => None,
-            Some(Value::Integer(i)) => Some(*i as f64),
-            Some(Value::Float(f)) if f.is_finite() => Some(*f),
-            Some(other) => {
-                self.push(
-                    path,
-                    format!("expected a number, found {}", type_name(other)),
-                );
-                None
-            }
-        }
-    }
-
-    fn non_negative(&mut self, v: Option<&Value>, path: &str, what: &str) -> Option<f64> {
-        let x = self.number(v, path)?;
-        if x < 0.0 {
-            self.push(path, format!("{what} must not be negative (found {x})"));
-            return None;
-        }
-        Some(x)
-    }
-
-    fn string_list(&mut self, v: &Value, path: &str) -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| match x {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Integer(n) => Some(n.to_string()),
-                    other => {
-                        self.push(
-                            format!("{path}[{i}]"),
-                            format!("expected a string, found {}", type_name(other)),
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            other => {
-                self.push(
-                    path,
-                    format!("expected a list of strings, found {}", type_name(other)),
-                );
-                Vec::new()
-            }
-        }
-    }
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::String(_) => "a string",
-        Value::Integer(_) => "an integer",
-        Value::Float(_) => "a number",
-        Value::Boolean(_) => "a boolean",
-        Value::Datetime(_) => "a date",
-        Value::Array(_) => "a list",
-        Value::Table(_) => "a table",
-    }
-}
-
 impl Scenario {
     /// Reads and validates a scenario file. Relative data paths are resolved against the
     /// file's folder. Data files are checked for existence, not read.
-    pub fn load(path: &Path) -> Result<Scenario, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SimError::Io {
+    pub fn load(path: &Path) -> Result<Scenario, PeError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PeError::Io {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        Scenario::parse(&text, &base).map_err(|issues| SimError::Scenario {
+        Scenario::parse(&text, &base).map_err(|issues| PeError::Scenario {
             path: path.to_path_buf(),
             issues,
         })
@@ -286,13 +163,8 @@ impl Scenario {
 
     /// Parses and validates scenario text; `base` is the folder relative paths start from.
     pub fn parse(text: &str, base: &Path) -> Result<Scenario, Vec<Issue>> {
-        let table: Table = text.parse().map_err(|e: toml::de::Error| {
-            vec![Issue {
-                key: "(syntax)".into(),
-                message: e.to_string().trim().replace('\n', "\n    "),
-            }]
-        })?;
-        let mut c = Checker { issues: Vec::new() };
+        let table: Table = parse_table(text)?;
+        let mut c = Checker::new();
         c.unknown_keys(&table, "", TOP_KEYS);
 
         let name = c

@@ -93,10 +93,10 @@ impl SplitMix {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ge::data::Frame;
-    use crate::ge::run::{run_on, Overrides};
-    use crate::ge::spec::GeSpec;
-    use crate::ge::{Closure, Method};
+    use crate::data::Frame;
+    use crate::run::{run_on, Overrides};
+    use crate::spec::GeSpec;
+    use crate::{Closure, Method};
 
     const SPEC: &str = r#"
 [ge]
@@ -110,13 +110,13 @@ importers = ["S02", "S03"]
 exporters = ["S02", "S03"]
 "#;
 
-    fn data_with(balanced: bool, noise: f64) -> crate::ge::data::PairData {
+    fn data_with(balanced: bool, noise: f64) -> crate::data::PairData {
         let f = Frame::parse_csv(&world_csv(20, 7, balanced, noise), "synthetic").unwrap();
         let vars = ["cntg", "intl_brdr", "ln_dist"].map(String::from);
-        crate::ge::data::build(&f, &Default::default(), &vars).unwrap()
+        crate::data::build(&f, &Default::default(), &vars).unwrap()
     }
 
-    fn data(balanced: bool) -> crate::ge::data::PairData {
+    fn data(balanced: bool) -> crate::data::PairData {
         data_with(balanced, 0.3)
     }
 
@@ -139,7 +139,7 @@ exporters = ["S02", "S03"]
     /// must return its factory-gate prices.
     #[test]
     fn hat_solution_satisfies_structural_gravity() {
-        use crate::ge::mr::{solve, MrOptions};
+        use crate::mr::{solve, MrOptions};
         let spec = GeSpec::parse(SPEC, std::path::Path::new("")).unwrap();
         let ov = Overrides {
             method: Some(Method::Hat),
@@ -151,13 +151,13 @@ exporters = ["S02", "S03"]
         let s = &out.solution;
         let n = s.countries.len();
         // Costs after the change, recovered from the conditional stage's flows and effects.
-        let mats = crate::ge::estimate::term_matrices(&d, &spec.costs).unwrap();
+        let mats = crate::estimate::term_matrices(&d, &spec.costs).unwrap();
         let mut cf = d.clone();
-        let applied = crate::ge::spec::apply(&spec.changes, &d, s.sigma);
+        let applied = crate::spec::apply(&spec.changes, &d, s.sigma);
         cf.vars = applied.vars;
-        let mats_cf = crate::ge::estimate::term_matrices(&cf, &spec.costs).unwrap();
-        let cost_bln = crate::ge::estimate::cost_matrix(&mats, &out.first_stage.coefficients);
-        let cost_cfl = crate::ge::estimate::cost_matrix(&mats_cf, &out.first_stage.coefficients);
+        let mats_cf = crate::estimate::term_matrices(&cf, &spec.costs).unwrap();
+        let cost_bln = crate::estimate::cost_matrix(&mats, &out.first_stage.coefficients);
+        let cost_cfl = crate::estimate::cost_matrix(&mats_cf, &out.first_stage.coefficients);
         let r = s.reference;
         let bln = solve(
             &s.baseline.y,

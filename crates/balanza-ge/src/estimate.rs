@@ -1,8 +1,8 @@
 //! The first stage: trade-cost coefficients from a PPML gravity fit (through
 //! `balanza-gravity`), and the cost terms `T_ij = t_ij^(1-σ) = exp(Σ_k β_k · term_k(z_ij))`.
 
-use super::data::PairData;
-use super::GeError;
+use crate::data::PairData;
+use crate::GeError;
 use balanza_gravity::{fit_poisson, FitOptions, FixedEffect, ModelInput, Regressor, Ssc, VcovKind};
 
 /// How a raw column enters the cost function.
@@ -200,8 +200,8 @@ pub struct PairEffects {
 /// base-year world (whose countries and regressors the costs are built on).
 #[allow(clippy::too_many_arguments)]
 pub fn estimate_pair_fe(
-    frame: &super::data::Frame,
-    map: &super::data::ColumnMap,
+    frame: &crate::data::Frame,
+    map: &crate::data::ColumnMap,
     year_col: &str,
     pair_col: Option<&str>,
     years: Option<&[i64]>,

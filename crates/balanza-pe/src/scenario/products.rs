@@ -2,7 +2,7 @@
 //! HS → BEC Rev.4 → end-use (SNA basic class) mapping used for selections and aggregates.
 
 use crate::tariffs::open_text;
-use crate::SimError;
+use crate::PeError;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -56,9 +56,9 @@ impl EndUseMap {
     /// Reads an HS → BEC Rev.4 concordance: the first column is the HS6 code, and the column
     /// named like `BEC4_3d` (or `bec`) holds the BEC code (e.g. ../shared/data/classification/
     /// hs2017_to_bec4.csv).
-    pub fn read(path: &Path) -> Result<EndUseMap, SimError> {
+    pub fn read(path: &Path) -> Result<EndUseMap, PeError> {
         let mut rdr = csv::Reader::from_reader(open_text(path)?);
-        let ferr = |line: u64, message: String| SimError::File {
+        let ferr = |line: u64, message: String| PeError::File {
             path: path.to_path_buf(),
             line,
             column: 1,

@@ -25,7 +25,7 @@
 //! rate). Specificity is HS6 > HS4 > HS2 > all products. For years: the rows of the year
 //! closest to the base year, preferring earlier years on ties.
 
-use crate::SimError;
+use crate::PeError;
 use balanza_data::countries::{country, country_by_numeric};
 use std::collections::HashMap;
 use std::io::Read;
@@ -90,8 +90,8 @@ fn norm_header(h: &str) -> String {
 }
 
 /// Opens a file, decompressing `.gz`.
-pub(crate) fn open_text(path: &Path) -> Result<Box<dyn Read>, SimError> {
-    let f = std::fs::File::open(path).map_err(|e| SimError::Io {
+pub(crate) fn open_text(path: &Path) -> Result<Box<dyn Read>, PeError> {
+    let f = std::fs::File::open(path).map_err(|e| PeError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
@@ -125,10 +125,10 @@ fn is_parquet(path: &Path) -> bool {
 /// A Parquet tariff table as CSV text (header = column names), so both formats share one
 /// validating reader. Tariff tables are small (one row per line and regime), so the text copy
 /// costs little; row numbers in errors count the header as line 1, like CSV.
-fn parquet_as_csv(path: &Path) -> Result<Vec<u8>, SimError> {
+fn parquet_as_csv(path: &Path) -> Result<Vec<u8>, PeError> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
-    let err = |m: String| SimError::Io {
+    let err = |m: String| PeError::Io {
         path: path.to_path_buf(),
         message: m,
     };
@@ -173,7 +173,7 @@ fn resolve_country(code: &str) -> Option<String> {
 impl TariffTable {
     /// Reads a plain or WITS/TRAINS tariff CSV, or a Parquet file with the plain columns (see
     /// the module docs).
-    pub fn read(path: &Path) -> Result<TariffTable, SimError> {
+    pub fn read(path: &Path) -> Result<TariffTable, PeError> {
         if is_parquet(path) {
             let csv_text = parquet_as_csv(path)?;
             return Self::read_csv(path, Box::new(std::io::Cursor::new(csv_text)));
@@ -181,9 +181,9 @@ impl TariffTable {
         Self::read_csv(path, open_text(path)?)
     }
 
-    fn read_csv(path: &Path, reader: Box<dyn Read>) -> Result<TariffTable, SimError> {
+    fn read_csv(path: &Path, reader: Box<dyn Read>) -> Result<TariffTable, PeError> {
         let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let ferr = |line: u64, col: usize, message: String| SimError::File {
+        let ferr = |line: u64, col: usize, message: String| PeError::File {
             path: path.to_path_buf(),
             line,
             column: col,

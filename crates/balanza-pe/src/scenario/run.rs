@@ -3,9 +3,9 @@
 
 use super::products::{hs_section, EndUseMap};
 use super::Scenario;
-use crate::pe::{LineResult, Market, Model, ProductResult};
+use crate::market::{LineResult, Market, Model, ProductResult};
 use crate::tariffs::{open_text, TariffIndex, TariffTable};
-use crate::SimError;
+use crate::PeError;
 use balanza_data::countries::country;
 use balanza_data::table::TradeTable;
 use std::collections::{BTreeMap, HashMap};
@@ -21,9 +21,9 @@ impl Elasticities {
     /// Reads a CSV with columns `product` (HS6, HS4 or HS2 code) and `elasticity` (the
     /// absolute value |ε| > 0; a negative value is an error, so that sign conventions cannot
     /// silently flip the effect).
-    pub fn read(path: &Path) -> Result<Elasticities, SimError> {
+    pub fn read(path: &Path) -> Result<Elasticities, PeError> {
         let mut rdr = csv::Reader::from_reader(open_text(path)?);
-        let ferr = |line: u64, column: usize, message: String| SimError::File {
+        let ferr = |line: u64, column: usize, message: String| PeError::File {
             path: path.to_path_buf(),
             line,
             column,
@@ -174,7 +174,7 @@ pub struct Totals {
 }
 
 /// Loads the optional inputs a scenario names and runs it on `flows`.
-pub fn run(sc: &Scenario, flows: &TradeTable) -> Result<Outcome, SimError> {
+pub fn run(sc: &Scenario, flows: &TradeTable) -> Result<Outcome, PeError> {
     let tariffs = match &sc.data.tariffs {
         Some(p) => TariffTable::read(p)?,
         None => TariffTable::default(),
@@ -197,7 +197,7 @@ pub fn run_with(
     tariffs: &TariffTable,
     eps: &Elasticities,
     end_use: &EndUseMap,
-) -> Result<Outcome, SimError> {
+) -> Result<Outcome, PeError> {
     if end_use.is_empty() {
         if let Some((i, _)) = sc
             .measures
@@ -205,14 +205,14 @@ pub fn run_with(
             .enumerate()
             .find(|(_, m)| !m.products.end_use.is_empty())
         {
-            return Err(SimError::Data(format!(
+            return Err(PeError::Data(format!(
                 "measures[{i}].products.end_use selects by end use, but no HS → BEC concordance \
                  was given: set data.end_use (e.g. ../shared/data/classification/hs2017_to_bec4.csv)"
             )));
         }
     }
     let imp = flows.country_id(&sc.importer).ok_or_else(|| {
-        SimError::Data(format!(
+        PeError::Data(format!(
             "the flows have no rows for importer {} (countries present: {})",
             sc.importer,
             flows.countries.len()
@@ -252,7 +252,7 @@ pub fn run_with(
         }
     }
     if rows.is_empty() {
-        return Err(SimError::Data(format!(
+        return Err(PeError::Data(format!(
             "no imports of {} in {} in the flows (years with imports of {}: {}); set base_year \
              or pass --base-year",
             sc.importer,
@@ -281,7 +281,7 @@ pub fn run_with(
         tindex.set_flat_mfn(r);
     }
     if tindex.is_empty() {
-        return Err(SimError::Data(format!(
+        return Err(PeError::Data(format!(
             "no tariff rates for importer {}: give data.tariffs (a tariff file with rows for {}) \
              or data.mfn_rate_pct (a flat MFN rate)",
             sc.importer, sc.importer
@@ -407,7 +407,7 @@ pub fn run_with(
     }
     mkt.offsets.push(mkt.imports.len());
     if mkt.imports.is_empty() {
-        return Err(SimError::Data(format!(
+        return Err(PeError::Data(format!(
             "none of the {} import lines of {} in {} has a tariff rate: give data.mfn_rate_pct \
              or a tariff file that covers these products",
             cov.import_lines, sc.importer, sc.base_year

@@ -1,11 +1,11 @@
 //! The whole GE application: data → first stage → baseline → conditional → full.
 
-use super::data::{build, read_frame, PairData};
-use super::estimate::{cost_matrix, estimate, estimate_pair_fe, term_matrices, FirstStage};
-use super::hat::Tariffs;
-use super::model::{solve_with, Closure, GeOptions, GeSolution, Method, StopRule};
-use super::spec::{apply, edit_frame, suggest, GeSpec};
-use super::GeError;
+use crate::data::{build, read_frame, PairData};
+use crate::estimate::{cost_matrix, estimate, estimate_pair_fe, term_matrices, FirstStage};
+use crate::hat::Tariffs;
+use crate::model::{solve_with, Closure, GeOptions, GeSolution, Method, StopRule};
+use crate::spec::{apply, edit_frame, suggest, GeSpec};
+use crate::GeError;
 use std::path::Path;
 
 /// Settings that the command line may override.

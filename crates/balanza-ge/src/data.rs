@@ -4,8 +4,8 @@
 //! regressors as named columns, domestic pairs included. Errors name the file, the line and
 //! the column.
 
-use super::model::World;
-use super::GeError;
+use crate::model::World;
+use crate::GeError;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A CSV file held as text cells, with the line number of each row (for messages).
@@ -132,8 +132,10 @@ impl Frame {
 /// Reads a CSV file, gzip-compressed or not (detected from the first two bytes).
 pub fn read_frame(path: &std::path::Path) -> Result<Frame, GeError> {
     use std::io::Read;
-    let bytes = std::fs::read(path)
-        .map_err(|e| GeError::Input(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| GeError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     let text = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut s = String::new();
         flate2::read::MultiGzDecoder::new(&bytes[..])

@@ -16,9 +16,9 @@
 //! price level is pinned at the end by `P̂_ref = 1` (the reference importer's price index is
 //! the numéraire, as in the Guide).
 
-use super::model::{Closure, Stage};
-use super::mr::tail;
-use super::GeError;
+use crate::model::{Closure, Stage};
+use crate::mr::tail;
+use crate::GeError;
 
 /// What the residual of [`solve`] measures.
 pub const CRITERION: &str =
