@@ -16,8 +16,9 @@ pub struct OutputArgs {
     /// objects keyed by snake_case column names).
     #[arg(long, default_value = "table", value_parser = word::<OutputFormat>())]
     pub format: OutputFormat,
-    /// Write the output to this file (atomically: a temporary name, then a rename) instead of
-    /// standard output.
+    /// A file: write what would be printed to it instead of standard output (atomically: a
+    /// temporary name, then a rename). `simulate`, which writes one file per table,
+    /// takes a folder instead (its help says so).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

@@ -27,7 +27,7 @@ supply by default); `ces` is the exact two-stage CES model, consistent for large
 The scenario file is TOML; see docs/scenarios.md and examples/scenarios/.
 
 Examples:
-  balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --flows flows.parquet
+  balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --data flows.parquet
   balanza simulate --scenario my.toml --format json
   balanza simulate --scenario my.toml --out results/   # every table, including all lines"
 )]
@@ -36,8 +36,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub scenario: PathBuf,
     /// Trade flows to use instead of the scenario's `data.flows` (BACI CSV, Comtrade/WITS CSV
-    /// or a dataset written by `balanza ingest`).
-    #[arg(long, value_name = "FILE")]
+    /// or a dataset written by `balanza ingest`); `--data`, as in every command (`--flows` is
+    /// an alias).
+    #[arg(long = "data", visible_alias = "flows", value_name = "DATASET")]
     pub flows: Option<PathBuf>,
     /// Tariff file to use instead of the scenario's `data.tariffs`.
     #[arg(long, value_name = "FILE")]
@@ -49,8 +50,8 @@ pub struct Args {
     /// table name, each an array of row objects).
     #[arg(long, default_value = "table", value_parser = word::<OutputFormat>())]
     pub format: OutputFormat,
-    /// Write every table (including the line-level results) into this folder, one file per
-    /// table (`.csv`, or `.json` with `--format json`), each written atomically; the summary is
+    /// A folder (simulate writes several tables): every table, including the line-level
+    /// results, one file per table (`.csv`, or `.json` with `--format json`), each written atomically; the summary is
     /// still printed.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -192,12 +193,7 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
     let tariffs = TariffTable::read(sc.data.tariffs.as_deref().unwrap_or(Path::new("")))?;
     // End uses of the synthetic products (the demo's built-in HS → SNA class table).
     let builtin = crate::cmd::demo::builtin_end_use();
-    let end_use = EndUseMap::from_pairs(flows.products.iter().filter_map(|p| {
-        builtin
-            .classes(p)
-            .and_then(|c| c.first())
-            .map(|(e, _)| (p.as_str(), e.label()))
-    }));
+    let end_use = EndUseMap::from_value_map(builtin);
     let outcome =
         balanza_pe::scenario::run::run_with(&sc, flows, &tariffs, &Default::default(), &end_use)?;
     let tables = build_tables(&sc, &outcome);
@@ -217,7 +213,7 @@ pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
         }
     }
     println!(
-        "(all tables in {}; try: balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --flows {} --tariffs {} --base-year {year})",
+        "(all tables in {}; try: balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --data {} --tariffs {} --base-year {year})",
         ctx.dir.join("simulate").display(),
         ctx.dataset.display(),
         ctx.dir.join("tariffs_synthetic.csv").display()

@@ -5,7 +5,7 @@
 //!   figure 1,619,153.941944 and the value added 34,485.362532 are from an independent numpy
 //!   run (np.linalg.inv on the same CSVs), as are the employment multipliers of S02 and S03.
 //! - pymrio test system: pymrio 0.7.0 `calc_all()` outputs in
-//!   ../shared/data/io/pymrio_test_mrio/reference/ and models.md §4.4.
+//!   ../shared/data/io/pymrio_test_mrio/reference/ and docs/models.md §4.4.
 
 use crate::common::{run, scratch, shared, stderr, stdout};
 use serde_json::Value;
@@ -147,7 +147,7 @@ fn pymrio_reg1_value_added_in_gross_exports() {
     ]);
     let r = &v.as_array().unwrap()[0];
     assert_eq!(r["region"], "reg1");
-    // models.md §4.4.
+    // docs/models.md §4.4.
     assert!(rel(r["gross_exports"].as_f64().unwrap(), 305669815.44258225) < 1e-12);
     assert!(
         rel(
@@ -184,7 +184,7 @@ fn pymrio_reg1_value_added_in_gross_exports() {
     ]);
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 8);
-    // models.md §4.4: reg1 D_exp by sector and VA multipliers M (6 d.p.).
+    // docs/models.md §4.4: reg1 D_exp by sector and VA multipliers M (6 d.p.).
     let d_exp = [
         55896.959575,
         12638.381360,

@@ -40,7 +40,7 @@ fn row<'a>(out: &'a Value, table: &str, key: &str, value: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {key} = {value} in {table}"))
 }
 
-/// The models.md §1.6 test vector through the whole CLI: one HS6 line, importer CHN, partners
+/// The docs/models.md §1.6 test vector through the whole CLI: one HS6 line, importer CHN, partners
 /// AFG (an LDC: the beneficiary), ZAF and BRA with m = (100, 600, 300) thousand US$ (BACI
 /// units), t0 = 10 % flat MFN, the LDC scheme sets AFG's rate to 0, |ε| = 1.2, σ = 1.5.
 fn vector_files(dir: &Path, model: &str) -> String {
@@ -53,7 +53,7 @@ fn vector_files(dir: &Path, model: &str) -> String {
         dir,
         &format!("vector_{model}.toml"),
         &format!(
-            r#"name = "models.md 1.6"
+            r#"name = "docs/models.md 1.6"
 model = "{model}"
 importer = "CHN"
 base_year = 2020
@@ -89,7 +89,7 @@ fn smart_and_ces_reproduce_the_test_vector() {
         "json",
         "--detail",
     ]);
-    // Closed forms of models.md §1.2 (the §1.6 table prints them rounded to 6 decimals):
+    // Closed forms of docs/models.md §1.2 (the §1.6 table prints them rounded to 6 decimals):
     // TC_A = 1.2·100·0.1/1.1; TD_B = M_B·M_N·σΔ/(M + M_B·σΔ) with Δ = 1 − 1/1.1.
     let x = 1.5 * (1.0 - 1.0 / 1.1);
     let td = 100.0 * 900.0 * x / (1000.0 + 100.0 * x);
@@ -227,7 +227,7 @@ set_rate_pct = 0
     assert!(rel(num(&afg["baseline_imports"]), afg0) < 1e-9);
     assert!(rel(num(&zaf["baseline_imports"]), zaf0) < 1e-9);
     // AFG gains: every AFG line is cut from 7.5 % to 0, so SMART creation is
-    // |ε|·M_AFG·0.075/1.075 with the default |ε| = 1.5 (models.md §1.2).
+    // |ε|·M_AFG·0.075/1.075 with the default |ε| = 1.5 (docs/models.md §1.2).
     assert!(num(&afg["import_change"]) > 0.0);
     assert!(rel(num(&afg["trade_creation"]), 1.5 * afg0 * 0.075 / 1.075) < 1e-9);
     assert!(num(&afg["trade_diversion"]) > 0.0);
@@ -470,4 +470,45 @@ fn shipped_real_data_example_runs() {
     assert!(num(&row(&out, "by_partner", "partner", "ZAF")["trade_diversion"]) < 0.0);
     // The HS → BEC concordance classifies the products: some consumption goods are affected.
     assert!(num(&row(&out, "by_end_use", "end_use", "consumption")["import_change"]) > 0.0);
+
+    // One end-use rule: the baseline by end use equals `composition --by enduse` on the same
+    // flows (codes listed with several BEC codes split equally in both), class by class, to
+    // 1e-9 relative. Every line has a tariff (flat MFN), so the two cover the same imports.
+    let flows = shared("trade_flows/baci_hs17_2020_exports_afg_zaf.csv.gz").unwrap();
+    let refdata = shared("classification/hs2017_to_bec4.csv").unwrap();
+    let comp = json(&[
+        "composition",
+        "--data",
+        flows.to_str().unwrap(),
+        "--reporter",
+        "CHN",
+        "--flow",
+        "imports",
+        "--years",
+        "2020",
+        "--by",
+        "enduse",
+        "--refdata",
+        refdata.parent().unwrap().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let classes: Vec<&Value> = comp
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["end_use"] != "total")
+        .collect();
+    assert_eq!(classes.len(), 5, "{comp}");
+    let sim = out["by_end_use"].as_array().unwrap();
+    assert_eq!(sim.len(), classes.len());
+    for c in classes {
+        let key = c["end_use"].as_str().unwrap();
+        let want = num(&c["value"]);
+        let got = num(&row(&out, "by_end_use", "end_use", key)["baseline_imports"]);
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs(),
+            "{key}: simulate {got} vs composition {want}"
+        );
+    }
 }

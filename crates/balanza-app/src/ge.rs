@@ -129,12 +129,17 @@ fn countries_table(out: &Outcome, all: bool) -> Table {
     let rows = out.solution.rows();
     let levels = |name: &str| {
         vec![
-            format!("{name}_bln"),
-            format!("{name}_cdl"),
+            format!("{name}_baseline"),
+            format!("{name}_conditional"),
             format!("{name}_full"),
         ]
     };
-    let pcts = |name: &str| vec![format!("{name}_pct_cdl"), format!("{name}_pct_full")];
+    let pcts = |name: &str| {
+        vec![
+            format!("{name}_pct_conditional"),
+            format!("{name}_pct_full"),
+        ]
+    };
     let mut cols: Vec<String> = vec!["country".into()];
     if all {
         for name in ["exports", "imports"] {
@@ -143,7 +148,7 @@ fn countries_table(out: &Outcome, all: bool) -> Table {
         }
         cols.extend(levels("balance"));
         cols.extend([
-            "output_bln".into(),
+            "output_baseline".into(),
             "output_full".into(),
             "output_pct_full".into(),
         ]);
@@ -155,11 +160,11 @@ fn countries_table(out: &Outcome, all: bool) -> Table {
     } else {
         cols.extend(
             [
-                "exports_bln",
-                "exports_pct_cdl",
+                "exports_baseline",
+                "exports_pct_conditional",
                 "exports_pct_full",
                 "imports_pct_full",
-                "balance_bln",
+                "balance_baseline",
                 "balance_full",
                 "price_pct_full",
                 "imr_pct_full",
@@ -170,12 +175,12 @@ fn countries_table(out: &Outcome, all: bool) -> Table {
         );
     }
     let mut t = Table::new(cols).with_title(format!(
-        "{} — per country (% changes {}; IMR = consumer price index P, reference {} = 1)",
+        "{} — per country (baseline, conditional GE and full GE; levels in the data's value unit, *_pct_* in % {}; IMR = consumer price index P, reference {} = 1)",
         out.spec.name,
         if out.solution.effect_of_baseline {
-            "(BLN - CFL)/CFL: the effect of the baseline policy"
+            "change = (baseline - counterfactual)/counterfactual: the effect of the baseline policy"
         } else {
-            "(CFL - BLN)/BLN"
+            "change = (counterfactual - baseline)/baseline"
         },
         out.solution.countries[out.solution.reference]
     ));
@@ -303,10 +308,10 @@ fn bilateral_table(out: &Outcome) -> Table {
     let mut t = Table::new([
         "exporter",
         "importer",
-        "flow_bln",
-        "flow_cdl",
+        "flow_baseline",
+        "flow_conditional",
         "flow_full",
-        "pct_cdl",
+        "pct_conditional",
         "pct_full",
     ]);
     for i in 0..n {
@@ -340,6 +345,27 @@ fn to_json(out: &Outcome) -> Value {
         "changes": changes_table(out).to_json(),
         "convergence": convergence_table(out).to_json(),
         "notes": out.solution.notes,
-        "countries": countries_table(out, true).to_json(),
+        "countries": with_short_keys(countries_table(out, true).to_json()),
     })
+}
+
+/// Adds the keys earlier versions wrote (`_bln`, `_cdl`) beside `_baseline` and
+/// `_conditional`, so scripts that read the JSON keep working.
+fn with_short_keys(mut rows: Value) -> Value {
+    if let Value::Array(rows) = &mut rows {
+        for row in rows {
+            let Value::Object(obj) = row else { continue };
+            let extra: Vec<(String, Value)> = obj
+                .iter()
+                .filter_map(|(k, v)| {
+                    let short = k
+                        .replace("_baseline", "_bln")
+                        .replace("_conditional", "_cdl");
+                    (short != *k).then(|| (short, v.clone()))
+                })
+                .collect();
+            obj.extend(extra);
+        }
+    }
+    rows
 }

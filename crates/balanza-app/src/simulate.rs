@@ -107,9 +107,10 @@ pub fn load_flows(
         .with_context(|| format!("cannot read trade flows from {}", path.display()))
 }
 
-fn pct(new: f64, old: f64) -> Cell {
+/// A change in percent of its base (empty when the base is 0).
+fn pct(change: f64, old: f64) -> Cell {
     if old != 0.0 {
-        Cell::Float(100.0 * (new - old) / old)
+        Cell::Float(100.0 * change / old)
     } else {
         Cell::Null
     }
@@ -136,10 +137,10 @@ fn agg_table(title: &str, key: &str, rows: &[Aggregate]) -> Table {
             a.lines.into(),
             a.baseline.into(),
             a.new_imports.into(),
-            (a.new_imports - a.baseline).into(),
-            pct(a.new_imports, a.baseline),
+            a.import_change().into(),
+            pct(a.import_change(), a.baseline),
             a.creation.into(),
-            a.diversion.into(),
+            a.net_diversion().into(),
             a.revenue_change.into(),
             a.consumer_surplus.into(),
             a.welfare.into(),
@@ -161,9 +162,9 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
     let rows: Vec<(&str, f64)> = vec![
         ("baseline_imports", a.baseline),
         ("new_imports", a.new_imports),
-        ("import_change", a.new_imports - a.baseline),
+        ("import_change", a.import_change()),
         ("trade_creation", a.creation),
-        ("trade_diversion", a.diversion),
+        ("trade_diversion", a.net_diversion()),
         ("tariff_revenue_before", tot.revenue_before),
         ("tariff_revenue_after", tot.revenue_after),
         ("tariff_revenue_change", a.revenue_change),
@@ -171,7 +172,7 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         ("welfare_triangle_tc", tot.welfare_triangle_tc),
         ("welfare_triangle_tc_td", tot.welfare_triangle_tc_td),
         ("net_welfare", tot.net_welfare),
-        ("trade_balance_change", -(a.new_imports - a.baseline)),
+        ("trade_balance_change", -a.import_change()),
     ];
     let smart = o.model == balanza_pe::market::Model::Smart;
     for (k, v) in rows {
@@ -191,7 +192,7 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
         )
     } else {
         format!(
-            "CES: exact consumer surplus per product (models.md §1.4); net welfare = ΔCS + ΔTR. \
+            "CES: exact consumer surplus per product (docs/models.md §1.4); net welfare = ΔCS + ΔTR. \
              σ = {}, export supply infinite.",
             sc.params.sigma
         )
@@ -199,7 +200,7 @@ pub fn build_tables(sc: &Scenario, o: &Outcome) -> Vec<(String, Table)> {
     if cov.products_default_elasticity > 0 {
         summary.note(format!(
             "DEFAULT ELASTICITY: |ε| = {} used for {} of {} products (no estimate given; \
-             placeholder per models.md §1.5 — set data.elasticities).",
+             placeholder per docs/models.md §1.5 — set data.elasticities).",
             sc.default_demand_elasticity, cov.products_default_elasticity, cov.products
         ));
     }

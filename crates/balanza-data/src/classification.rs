@@ -80,6 +80,11 @@ impl EndUseMap {
             .is_some_and(|v| v.len() > 1 || v.first().is_some_and(|c| c.1 < 1.0))
     }
 
+    /// Every mapped HS code with its classes (in no particular order).
+    pub fn codes(&self) -> impl Iterator<Item = (&str, &[(EndUse, f64)])> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
     /// Number of mapped HS codes.
     pub fn len(&self) -> usize {
         self.map.len()

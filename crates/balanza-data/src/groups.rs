@@ -99,7 +99,7 @@ const fn ldc(iso3: &'static str, included: i32, graduated: Option<Date>) -> LdcE
 ///
 /// Source: UN DESA / Committee for Development Policy, "LDCs at a glance" and the list of
 /// least developed countries (inclusion years and graduation dates), as summarised in
-/// ../shared/design/models.md §5 and ../shared/data/countries/un_ldc_list_m49_2024.csv
+/// docs/models.md §5 and ../shared/data/countries/un_ldc_list_m49_2024.csv
 /// (45 rows including São Tomé and Príncipe, which graduated on 2024-12-13 → 44 members).
 /// Scheduled graduations: Bangladesh, Lao PDR and Nepal on 2026-11-24 (GA resolution 76/8);
 /// Solomon Islands on 2027-12-13 (GA resolution 76/8). Cambodia and Senegal were recommended
@@ -196,7 +196,7 @@ const fn norel(iso3: &'static str, from: Option<Date>, until: Option<Date>) -> N
 ///
 /// Sources: the joint communiqués establishing or resuming relations, as listed by the PRC
 /// Ministry of Foreign Affairs ("Dates of establishment of diplomatic relations"), and
-/// models.md §5 (Haiti and Tuvalu recognise Taipei; Burkina Faso switched in 2018, Solomon
+/// docs/models.md §5 (Haiti and Tuvalu recognise Taipei; Burkina Faso switched in 2018, Solomon
 /// Islands and Kiribati in 2019; Eswatini is the only African state without relations).
 /// Countries that recognised Taipei at some point before 2000 and are not listed here had
 /// relations with Beijing throughout 2000–today. Dates older than 2010 are less critical for
@@ -681,7 +681,7 @@ mod tests {
 
     #[test]
     fn ldc_counts_match_the_un_list() {
-        // models.md §5: 44 LDCs after São Tomé and Príncipe graduated on 2024-12-13;
+        // docs/models.md §5: 44 LDCs after São Tomé and Príncipe graduated on 2024-12-13;
         // 45 the day before; Bhutan graduated on 2023-12-13.
         let g = GroupSet::new();
         assert_eq!(g.resolve("ldc", d("2025-01-01")).unwrap().len(), 44);
@@ -691,7 +691,7 @@ mod tests {
         assert!(is_ldc("BTN", d("2023-12-12")) && !is_ldc("BTN", d("2023-12-13")));
         // Bangladesh, Lao PDR and Nepal graduate on 2026-11-24: 41 left after.
         assert_eq!(g.resolve("ldc", d("2026-11-24")).unwrap().len(), 41);
-        // 32 African LDCs in 2025 (models.md §5).
+        // 32 African LDCs in 2025 (docs/models.md §5).
         assert_eq!(
             g.resolve("ldc and africa", d("2025-06-01")).unwrap().len(),
             32
@@ -700,7 +700,7 @@ mod tests {
 
     #[test]
     fn ldcs_with_relations_match_chinas_count() {
-        // models.md §5: 43 LDCs with relations on 2024-12-01 (STP still an LDC), 42 after.
+        // docs/models.md §5: 43 LDCs with relations on 2024-12-01 (STP still an LDC), 42 after.
         let g = GroupSet::new();
         let on = |s| g.resolve("ldc and china_relations", d(s)).unwrap();
         assert_eq!(on("2024-12-01").len(), 43);
@@ -722,7 +722,7 @@ mod tests {
 
     #[test]
     fn africa_with_relations_is_53() {
-        // models.md §5: 53 African countries with diplomatic relations (all but Eswatini).
+        // docs/models.md §5: 53 African countries with diplomatic relations (all but Eswatini).
         // The M49 "Africa" region also lists territories (Réunion, Mayotte, St Helena, Western
         // Sahara, British Indian Ocean Territory...), so the count of 54 UN member states in
         // Africa is checked through the LDC + non-LDC lists of §5 instead.

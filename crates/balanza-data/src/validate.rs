@@ -6,6 +6,7 @@
 //! `toml::Value`, and [`suggest`] offers the closest code from a list.
 
 use crate::countries::edit_distance;
+use crate::groups::Date;
 use std::fmt;
 use toml::{Table, Value};
 
@@ -168,6 +169,27 @@ impl Checker {
         }
     }
 
+    /// A calendar date, written as a TOML date (`2024-12-01`) or a string (`"2024-12-01"`).
+    pub fn date(&mut self, v: Option<&Value>, path: &str) -> Option<Date> {
+        let expected = "expected a date such as 2024-12-01";
+        match v? {
+            Value::Datetime(d) => {
+                let parsed = d
+                    .date
+                    .and_then(|dd| Date::new(i32::from(dd.year), dd.month, dd.day));
+                if parsed.is_none() {
+                    self.push(path, expected);
+                }
+                parsed
+            }
+            Value::String(s) => Date::parse(s).map_err(|e| self.push(path, e)).ok(),
+            other => {
+                self.push(path, format!("{expected}, found {}", type_name(other)));
+                None
+            }
+        }
+    }
+
     /// `Ok(value)` when nothing was found, else every issue.
     pub fn finish<T>(self, value: T) -> Result<T, Vec<Issue>> {
         if self.issues.is_empty() {
@@ -236,6 +258,12 @@ mod tests {
             ]
         );
         assert!(Checker::new().finish(1).is_ok());
+        let t = parse_table("a = 2024-12-01\nb = '2020-02-30'\nc = 5").unwrap();
+        let mut c = Checker::new();
+        assert_eq!(c.date(t.get("a"), "a"), Date::new(2024, 12, 1));
+        assert_eq!(c.date(t.get("b"), "b"), None);
+        assert_eq!(c.date(t.get("c"), "c"), None);
+        assert_eq!(c.issues.len(), 2, "{:?}", c.issues);
     }
 
     #[test]

@@ -146,14 +146,14 @@ fn converged_geppml_and_hat_stay_within_the_guides_convergence_error() {
         assert!(full.residual <= 1e-10, "{method:?} {full:?}");
         let g = gaps(&out, &stata);
         eprintln!("{method:?}: {g:?}");
-        // models.md §2.6: real GDP within 0.7 pp of the Guide's loosely converged figures.
+        // docs/models.md §2.6: real GDP within 0.7 pp of the Guide's loosely converged figures.
         assert!(g[0].0 <= 0.7, "{method:?} real GDP {g:?}");
         // Conditional GE has no outer loop: it must agree tightly.
         assert!(g[1].0 < 1e-2, "{method:?} conditional exports {g:?}");
         // Full-GE exports: changes are +100% to +1,500%, so compare export levels. GEPPML is
         // within 1% everywhere (HKG 0.6%); exact hat algebra handles the φ closure differently
         // (a common rescaling of expenditure), which moves HKG, a re-export hub with
-        // E/Y far from 1, by 2.2% (models.md §2.4).
+        // E/Y far from 1, by 2.2% (docs/models.md §2.4).
         let tol = if method == Method::Geppml {
             0.01
         } else {

@@ -543,9 +543,9 @@ pub fn solve_with(
             Err(GeError::NotConverged {
                 iterations,
                 history,
-                what,
+                ..
             }) if method == Method::Auto => {
-                geppml_failure = Some((iterations, history, what));
+                geppml_failure = Some((iterations, history));
             }
             Err(err) => return Err(err),
         }
@@ -570,7 +570,7 @@ pub fn solve_with(
         tariffs,
     )
     .map_err(|err| tag(err, "full endowment"))?;
-    if let Some((iterations, history, what)) = geppml_failure {
+    if let Some((iterations, history)) = geppml_failure {
         let last = history.last().map_or(f64::NAN, |h| h.1);
         diagnostics.push(Diagnostic {
             stage: "full".into(),
@@ -579,14 +579,18 @@ pub fn solve_with(
             residual: last,
             criterion: "diverged (see notes); max_i |p_i^(s)/p_i^(s-1) - 1|".into(),
         });
+        // One line: the residual history is in the diagnostics table and in the error that
+        // `--method geppml` gives.
+        let best = history
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .copied()
+            .unwrap_or((0, f64::NAN));
         notes.push(format!(
-            "method auto: the Guide's GEPPML iteration diverged on these data, so the full \
-             endowment GE was solved by exact hat algebra. {}",
-            GeError::NotConverged {
-                what,
-                iterations,
-                history
-            }
+            "method auto: the Guide's GEPPML iteration diverged (residual {last:.3e} after \
+             {iterations} iterations, lowest {:.3e} at iteration {}), so the full endowment GE \
+             was solved by exact hat algebra; --method geppml shows the residual history.",
+            best.1, best.0
         ));
     }
     diagnostics.push(Diagnostic {
@@ -600,7 +604,7 @@ pub fn solve_with(
         notes.push(format!(
             "closure phi: with E_j = phi_j Y_j world expenditure would differ from world \
              output after the shock; all expenditures were scaled by a common {:.6} \
-             (models.md §2.4, closure a)",
+             (docs/models.md §2.4, closure a)",
             out.phi_scale
         ));
     }

@@ -29,7 +29,7 @@ pub struct Overrides {
     pub stop: Option<StopRule>,
 }
 
-/// Default σ when neither the scenario nor the command line gives one (models.md §2.4:
+/// Default σ when neither the scenario nor the command line gives one (docs/models.md §2.4:
 /// σ = 5, trade elasticity 4; the Guide's applications use 7).
 pub const DEFAULT_SIGMA: f64 = 5.0;
 

@@ -8,6 +8,7 @@ use crate::data::{ColumnMap, PairData};
 use crate::estimate::CostTerm;
 use crate::model::{Closure, Method};
 use crate::GeError;
+use balanza_data::groups::{Date, GroupSet};
 pub use balanza_data::validate::suggest;
 use balanza_data::validate::{parse_table, type_name, Checker, Issue};
 use std::path::{Path, PathBuf};
@@ -56,7 +57,7 @@ pub enum Action {
         value: f64,
     },
     /// Change the time to trade by `days` (negative = faster), converted to an ad-valorem
-    /// equivalent of `ave_per_day` per day (models.md §3, Hummels & Schaur 2013):
+    /// equivalent of `ave_per_day` per day (docs/models.md §3, Hummels & Schaur 2013):
     /// `τ̂ = (1 + base_ave + ave_per_day·days) / (1 + base_ave)`, entering as `τ̂^(1-σ)`.
     Days {
         /// Change in days.
@@ -180,6 +181,7 @@ const TOP_KEYS: &[&str] = &["name", "description", "ge"];
 const GE_KEYS: &[&str] = &[
     "data",
     "year",
+    "date",
     "columns",
     "rename",
     "reference",
@@ -214,7 +216,7 @@ const CHANGE_KEYS: &[&str] = &[
     "to_year",
 ];
 
-/// Default ad-valorem equivalent of one day (models.md §3: 0.6–2.1 %, default 1.0 %).
+/// Default ad-valorem equivalent of one day (docs/models.md §3: 0.6–2.1 %, default 1.0 %).
 pub const DEFAULT_AVE_PER_DAY: f64 = 0.010;
 
 impl GeSpec {
@@ -452,6 +454,14 @@ impl GeSpec {
                 false
             }
         };
+        // Group expressions in exporters/importers are resolved on this date: ge.date, or the
+        // end of ge.year.
+        let groups_date = c.date(ge.get("date"), "ge.date").or_else(|| {
+            columns
+                .year
+                .and_then(|y| i32::try_from(y).ok())
+                .and_then(|y| Date::new(y, 12, 31))
+        });
         let mut data_edits = Vec::new();
         match ge.get("data_edits") {
             None => {}
@@ -460,7 +470,8 @@ impl GeSpec {
                     let key = format!("ge.data_edits[{i}]");
                     match v {
                         Value::Table(t) => {
-                            if let Some(ch) = parse_change(&mut c, t, &key, i, &costs) {
+                            if let Some(ch) = parse_change(&mut c, t, &key, i, &costs, groups_date)
+                            {
                                 if matches!(ch.action, Action::Days { .. } | Action::CostFactor(_))
                                 {
                                     c.push(&key, "data edits change regressor columns: use set, add or multiply with variable");
@@ -490,7 +501,7 @@ impl GeSpec {
                     let key = format!("ge.changes[{i}]");
                     match v {
                         Value::Table(t) => {
-                            if let Some(ch) = parse_change(&mut c, t, &key, i, &costs) {
+                            if let Some(ch) = parse_change(&mut c, t, &key, i, &costs, groups_date) {
                                 changes.push(ch);
                             }
                         }
@@ -563,12 +574,49 @@ impl GeSpec {
     }
 }
 
+fn is_all(s: &str) -> bool {
+    s.trim() == "*" || s.trim().eq_ignore_ascii_case("all")
+}
+
+/// A single country code as GE data write them (`KEN`, `ROW`): three capital letters.
+fn is_code(s: &str) -> bool {
+    let s = s.trim();
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// Resolves a group expression (balanza_data::groups, the PE scenarios' language) on the
+/// scenario's date.
+fn select_group(c: &mut Checker, path: &str, expression: &str, date: Option<Date>) -> Selection {
+    let Some(date) = date else {
+        c.push(
+            path,
+            format!(
+                "`{expression}` is a group expression: set ge.date (the date membership is \
+                 taken at, e.g. 2024-12-01) or ge.year"
+            ),
+        );
+        return Selection::List(Vec::new());
+    };
+    match GroupSet::new().resolve(expression, date) {
+        Ok(set) if set.is_empty() => {
+            c.push(path, format!("`{expression}` selects no country on {date}"));
+            Selection::List(Vec::new())
+        }
+        Ok(set) => Selection::List(set.into_iter().map(String::from).collect()),
+        Err(e) => {
+            c.push(path, e);
+            Selection::List(Vec::new())
+        }
+    }
+}
+
 fn parse_change(
     c: &mut Checker,
     t: &Table,
     key: &str,
     i: usize,
     costs: &[CostTerm],
+    date: Option<Date>,
 ) -> Option<Change> {
     c.unknown_keys(t, key, CHANGE_KEYS);
     let name = c
@@ -661,14 +709,15 @@ fn parse_change(
         }
     }
     let sel = |c: &mut Checker, k: &str| -> Selection {
+        let path = format!("{key}.{k}");
         match t.get(k) {
             None => Selection::All,
+            // One string that is not a single ISO3 code is a group expression, as in PE
+            // scenarios: "ldc and china_relations", "africa or [KEN, UGA]".
+            Some(Value::String(s)) if !is_code(s) && !is_all(s) => select_group(c, &path, s, date),
             Some(v) => {
-                let list: Vec<String> = c.string_list(v, &format!("{key}.{k}"));
-                if list
-                    .iter()
-                    .any(|s| s == "*" || s.eq_ignore_ascii_case("all"))
-                {
+                let list: Vec<String> = c.string_list(v, &path);
+                if list.iter().any(|s| is_all(s)) {
                     Selection::All
                 } else {
                     Selection::List(list.iter().map(|s| s.trim().to_ascii_uppercase()).collect())
@@ -850,6 +899,43 @@ variable = "intl_brdr"
 set = 0
 "#;
 
+    /// The PE scenarios' group language works in GE changes; membership is taken on ge.date.
+    #[test]
+    fn exporters_accept_group_expressions() {
+        let with = |extra: &str| {
+            OK.replace("[ge]\n", &format!("[ge]\n{extra}\n")).replace(
+                "set = 0\n",
+                "set = 0\nexporters = \"ldc and china_relations\"\nimporters = \"CHN\"\n",
+            )
+        };
+        let s = GeSpec::parse(&with("date = 2024-12-01"), Path::new("")).unwrap();
+        let Selection::List(ex) = &s.changes[0].exporters else {
+            panic!("{:?}", s.changes[0].exporters)
+        };
+        // Afghanistan is an LDC with relations; Eswatini (an LDC recognising Taipei) is not in.
+        assert!(ex.iter().any(|c| c == "AFG"), "{ex:?}");
+        assert!(!ex.iter().any(|c| c == "SWZ"), "{ex:?}");
+        assert!(!ex.iter().any(|c| c == "CHN"), "{ex:?}");
+        assert_eq!(s.changes[0].importers, Selection::List(vec!["CHN".into()]));
+        // The same selection, resolved by hand through the data layer.
+        let want: Vec<String> = balanza_data::groups::GroupSet::new()
+            .resolve("ldc and china_relations", Date::new(2024, 12, 1).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(ex, &want);
+        let e = GeSpec::parse(&with(""), Path::new("")).unwrap_err();
+        assert!(e[0].message.contains("set ge.date"), "{e:?}");
+        assert_eq!(e[0].key, "ge.changes[0].exporters");
+        let e = GeSpec::parse(
+            &with("date = 2024-12-01").replace("ldc and", "ldcc and"),
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert_eq!(e[0].key, "ge.changes[0].exporters", "{e:?}");
+    }
+
     #[test]
     fn parses_the_guide_scenario() {
         let s = GeSpec::parse(OK, Path::new("")).unwrap();
@@ -896,7 +982,7 @@ cost_factor = 0.9
         assert!(e.contains("ge.changes[1]: give exactly one"), "{e}");
     }
 
-    /// A time cost: 2 days faster at KEN's border with 1% per day (models.md §3) is
+    /// A time cost: 2 days faster at KEN's border with 1% per day (docs/models.md §3) is
     /// τ̂ = 0.98 on KEN's imports from abroad, entering costs as 0.98^(1-σ); nothing else moves.
     #[test]
     fn days_become_an_iceberg_factor_on_selected_pairs() {

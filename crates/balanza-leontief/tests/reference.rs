@@ -6,7 +6,7 @@
 //!   (provenance: ../shared/data/SOURCES.md §5).
 //! - pymrio test system: pymrio 0.7.0 `load_test().calc_all()` outputs in
 //!   ../shared/data/io/pymrio_test_mrio/reference/, and the reg1 figures of
-//!   ../shared/design/models.md §4.4.
+//!   docs/models.md §4.4.
 
 use balanza_leontief::read::read_labelled;
 use balanza_leontief::{Analysis, IoSystem, LoadOptions, Mat};
@@ -139,7 +139,7 @@ fn pymrio_a_l_s_m_match() {
     );
     eprintln!("pymrio max rel error: A {ar:.3e} L {lr:.3e} S {sr:.3e} M {mr:.3e}");
     assert!(ar < 1e-9 && lr < 1e-9 && sr < 1e-9 && mr < 1e-9);
-    // models.md §4.4: output multipliers (column sums of L) for reg1, 6 d.p.
+    // docs/models.md §4.4: output multipliers (column sums of L) for reg1, 6 d.p.
     let om = an.output_multipliers();
     let want = [
         1.611427, 1.550979, 1.011053, 1.769314, 1.025845, 1.004743, 1.010733, 1.018118,
@@ -185,13 +185,13 @@ fn pymrio_value_added_in_gross_exports() {
     let va = sys.find_satellites("value_added");
     let c = an.export_content(&va).unwrap().unwrap();
     let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-    // models.md §4.4 (pymrio 0.7.0 + numpy): reg1 gross exports and VA content.
+    // docs/models.md §4.4 (pymrio 0.7.0 + numpy): reg1 gross exports and VA content.
     let gross: f64 = (0..sys.n()).map(|p| c.exports[(p, 0)]).sum();
     assert!(rel(gross, 305669815.44258225) < 1e-12, "{gross}");
     assert!(rel(c.domestic[(0, 0)], 1770783.9915177817) < 1e-9);
     assert!(rel(c.foreign[(0, 0)], 68780.74455532199) < 1e-9);
     assert!(rel(c.local[(0, 0)], 1770762.567853072) < 1e-9);
-    // reg1 D_exp by sector (VA for foreign final demand), models.md §4.4, 6 d.p.
+    // reg1 D_exp by sector (VA for foreign final demand), docs/models.md §4.4, 6 d.p.
     let acc = an.accounts(&va);
     let want = [
         55896.959575,
@@ -210,7 +210,7 @@ fn pymrio_value_added_in_gross_exports() {
             acc.d_exp[(0, j)]
         );
     }
-    // Air emissions: local-Leontief content of reg1 gross exports (models.md §4.4).
+    // Air emissions: local-Leontief content of reg1 gross exports (docs/models.md §4.4).
     let air = sys.find_satellites("emission_type1/air");
     let c = an.export_content(&air).unwrap().unwrap();
     assert!(

@@ -1,6 +1,6 @@
 //! Partial equilibrium in one import market: WITS/SMART and the exact two-stage CES model.
 //!
-//! Formulas: ../shared/design/models.md §1.2 (SMART, infinite export supply), §1.3 (finite
+//! Formulas: docs/models.md §1.2 (SMART, infinite export supply), §1.3 (finite
 //! export supply) and §1.4 (exact CES). Values are treated as quantities at world price 1, as
 //! SMART does. Products are independent (no cross-product effects, no income effects), so the
 //! market is simulated product by product: each product is one contiguous slice of partner
@@ -110,7 +110,7 @@ pub fn simulate_product(
     }
 }
 
-/// SMART for one product (models.md §1.2–1.3).
+/// SMART for one product (docs/models.md §1.2–1.3).
 ///
 /// Diversion: B = partners whose tariff falls (if none, those whose tariff rises), N = the
 /// rest. Each group's domestic price change is its baseline-expenditure-weighted mean, which
@@ -212,7 +212,7 @@ pub fn smart_product(
     res
 }
 
-/// Exact two-stage CES for one product (models.md §1.4), infinite export supply.
+/// Exact two-stage CES for one product (docs/models.md §1.4), infinite export supply.
 ///
 /// Decomposition into creation and diversion (our convention, not in §1.4): diversion is the
 /// reallocation at unchanged total import volume, `TD_c = M·m_c·x_c / Σ_k m_k·x_k − m_c` with
@@ -370,7 +370,7 @@ impl Market {
 mod tests {
     use super::*;
 
-    /// models.md §1.6: one HS6 line; partners A (beneficiary), B, C; m = (100, 600, 300),
+    /// docs/models.md §1.6: one HS6 line; partners A (beneficiary), B, C; m = (100, 600, 300),
     /// t0 = 10 % for all, t1_A = 0, |ε| = 1.2, σ = 1.5, infinite supply.
     fn vector() -> ([f64; 3], [f64; 3], [f64; 3]) {
         ([100.0, 600.0, 300.0], [0.1; 3], [0.0, 0.1, 0.1])

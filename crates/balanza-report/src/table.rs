@@ -162,10 +162,29 @@ impl Table {
 
     /// Aligned text: text columns left-aligned, numbers right-aligned.
     pub fn to_text(&self) -> String {
+        // A column of money-sized values (any |x| >= 1,000) prints every cell in whole units,
+        // so a zero or a cent-sized figure does not switch format within the column.
+        let whole: Vec<bool> = (0..self.columns.len())
+            .map(|j| {
+                self.rows.iter().any(
+                    |r| matches!(r.get(j), Some(Cell::Float(f)) if f.is_finite() && f.abs() >= 1000.0),
+                )
+            })
+            .collect();
         let rendered: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(cell_text).collect())
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(j, c)| match c {
+                        Cell::Float(f) if whole.get(j) == Some(&true) && f.is_finite() => {
+                            format_whole(*f)
+                        }
+                        other => cell_text(other),
+                    })
+                    .collect()
+            })
             .collect();
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
         for row in &rendered {
@@ -238,6 +257,17 @@ fn cell_text(cell: &Cell) -> String {
     }
 }
 
+/// A float in whole units with thousands separators (`-20,884`, `0`).
+fn format_whole(f: f64) -> String {
+    if f.abs() >= 1000.0 {
+        format_float(f)
+    } else {
+        let r = f.round();
+        // -0.4 rounds to -0: print 0.
+        format!("{}", if r == 0.0 { 0.0 } else { r })
+    }
+}
+
 /// Formats a float for people: `1,234,568`, `123.46`, `-12.345`, `-2.4745`, `0.1234`, `NaN`.
 pub fn format_float(f: f64) -> String {
     if !f.is_finite() {
@@ -291,6 +321,22 @@ mod tests {
         assert_eq!(format_float(123.456), "123.46");
         assert_eq!(format_float(0.12345), "0.1235");
         assert_eq!(format_float(0.0), "0.0000");
+    }
+
+    #[test]
+    fn money_columns_print_in_whole_units() {
+        let mut t = Table::new(["partner", "change", "pct"]);
+        t.push(vec!["AFG".into(), 413338.2.into(), 11.0221.into()]);
+        t.push(vec!["ZAF".into(), 0.0.into(), (-2.6e-4).into()]);
+        t.push(vec!["USA".into(), (-0.3).into(), 0.5.into()]);
+        let text = t.to_text();
+        assert!(text.contains("413,338"), "{text}");
+        assert!(!text.contains("0.0000"), "{text}");
+        assert!(text.contains("-2.600e-4"), "{text}");
+        let zaf = text.lines().find(|l| l.starts_with("ZAF")).unwrap();
+        assert_eq!(zaf.split_whitespace().nth(1), Some("0"), "{text}");
+        let usa = text.lines().find(|l| l.starts_with("USA")).unwrap();
+        assert_eq!(usa.split_whitespace().nth(1), Some("0"), "{text}");
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub struct Scenario {
     pub measures: Vec<Measure>,
 }
 
-/// The default σ and |ε| (models.md §1.1 and §1.5: WITS default σ = 1.5; engine placeholder
+/// The default σ and |ε| (docs/models.md §1.1 and §1.5: WITS default σ = 1.5; engine placeholder
 /// |ε| = 1.5 when no estimate exists).
 pub const DEFAULT_SIGMA: f64 = 1.5;
 /// See [`DEFAULT_SIGMA`].
@@ -211,35 +211,13 @@ impl Scenario {
                 0
             }
         };
-        let date = match table.get("date") {
-            None => Date::new(base_year.max(1), 12, 31).unwrap_or(Date {
+        let date = c.date(table.get("date"), "date").unwrap_or_else(|| {
+            Date::new(base_year.max(1), 12, 31).unwrap_or(Date {
                 year: 2000,
                 month: 1,
                 day: 1,
-            }),
-            Some(Value::Datetime(d)) => match d.date {
-                Some(dd) => Date::new(i32::from(dd.year), dd.month, dd.day).unwrap_or(Date {
-                    year: 2000,
-                    month: 1,
-                    day: 1,
-                }),
-                None => {
-                    c.push("date", "expected a date such as 2024-12-01");
-                    Date::new(2000, 1, 1).expect("valid")
-                }
-            },
-            Some(Value::String(s)) => Date::parse(s).unwrap_or_else(|e| {
-                c.push("date", e);
-                Date::new(2000, 1, 1).expect("valid")
-            }),
-            Some(v) => {
-                c.push(
-                    "date",
-                    format!("expected a date such as 2024-12-01, found {}", type_name(v)),
-                );
-                Date::new(2000, 1, 1).expect("valid")
-            }
-        };
+            })
+        });
 
         // [data]
         let mut data = DataPaths::default();
@@ -318,7 +296,7 @@ impl Scenario {
         if model == Model::Ces && params.export_supply.is_some() {
             c.push(
                 "parameters.export_supply_elasticity",
-                "the CES model assumes infinite export supply (models.md §1.4): remove the key or use model = \"smart\"",
+                "the CES model assumes infinite export supply (docs/models.md §1.4): remove the key or use model = \"smart\"",
             );
         }
 

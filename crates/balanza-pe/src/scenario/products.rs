@@ -1,15 +1,14 @@
 //! Products: selections by HS chapter, heading, code or end-use class; HS sections; and the
 //! HS → BEC Rev.4 → end-use (SNA basic class) mapping used for selections and aggregates.
 
-use crate::tariffs::open_text;
 use crate::PeError;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// The end-use classes of the SNA basic classes of goods (models.md §6.1).
+/// The end-use classes of the SNA basic classes of goods (docs/models.md §6.1).
 pub const END_USES: [&str; 4] = ["capital", "intermediate", "consumption", "not_classified"];
 
-/// BEC Rev.4 code → SNA end-use class (models.md §6.1; UNSD correspondence).
+/// BEC Rev.4 code → SNA end-use class (docs/models.md §6.1; UNSD correspondence).
 ///
 /// Capital: 41, 521. Intermediate: 111, 121, 21, 22, 31, 322, 42, 53. Consumption: 112, 122,
 /// 522, 61, 62, 63. Not classified (dual use): 321, 51, 7. The undivided code 32 (both 321 and
@@ -36,77 +35,138 @@ pub fn hs_section(product: &str) -> &'static str {
     balanza_data::classification::hs_section(product).map_or("unknown", |s| s.0)
 }
 
-/// HS6 code → one end-use class, for selecting products (`end_use = ["consumption"]`).
+/// The classes that simulation aggregates report, in the order `composition --by enduse`
+/// prints them: the four SNA classes and `unmapped` (a code the concordance does not list).
+pub const END_USE_AGGREGATES: [&str; 5] = [
+    "capital",
+    "intermediate",
+    "consumption",
+    "not_classified",
+    "unmapped",
+];
+
+/// HS6 → end use, for both questions a scenario asks.
 ///
-/// The data layer's `balanza_data::classification::EndUseMap` answers a different question:
-/// how much of a code's trade value belongs to each class, splitting codes listed with several
-/// BEC codes equally. A selection needs a yes or no per code, so here such a code takes the
-/// class of its first listed BEC code (models.md §6.1's "first listed" rule). The BEC → end-use
-/// table is the same in both (checked against ../shared/data's table by a test below), so the
-/// two agree on every code with one class and differ only in how split codes are treated.
+/// *How much of a code's value is in each class* (aggregates such as `by_end_use`): the data
+/// layer's [`balanza_data::classification::EndUseMap`], which splits a code listed with
+/// several BEC codes equally among them (docs/models.md §6.1). `composition --by enduse` uses
+/// the same map, so the two agree on the same flows.
+///
+/// *Is a code selected* (`end_use = ["consumption"]` in a measure): a selection needs a yes or
+/// no per code, so a split code takes the class of its first listed BEC code. This is the only
+/// place the first-listed rule is used; it is documented in docs/scenarios.md.
 #[derive(Debug, Clone, Default)]
 pub struct EndUseMap {
-    map: HashMap<String, &'static str>,
-    /// HS6 codes that the concordance splits over several BEC codes of different end uses;
-    /// they take the first listed class (models.md §6.1 allocation rule "first listed").
+    select: HashMap<String, &'static str>,
+    value: balanza_data::classification::EndUseMap,
+    /// HS6 codes whose value is split over several BEC codes.
     pub split_codes: usize,
 }
 
+fn end_use_of(label: &str) -> balanza_data::classification::EndUse {
+    use balanza_data::classification::EndUse;
+    match label {
+        "capital" => EndUse::Capital,
+        "intermediate" => EndUse::Intermediate,
+        "consumption" => EndUse::Consumption,
+        _ => EndUse::NotClassified,
+    }
+}
+
 impl EndUseMap {
-    /// Reads an HS → BEC Rev.4 concordance: the first column is the HS6 code, and the column
-    /// named like `BEC4_3d` (or `bec`) holds the BEC code (e.g. ../shared/data/classification/
-    /// hs2017_to_bec4.csv).
+    /// Reads an HS → BEC Rev.4 concordance (plain or gzip'd CSV with an HS6 column and a
+    /// `BEC4_3d` column, e.g. ../shared/data/classification/hs2017_to_bec4.csv) with the data
+    /// layer's reader; BEC codes take their class from [`bec4_end_use`].
     pub fn read(path: &Path) -> Result<EndUseMap, PeError> {
-        let mut rdr = csv::Reader::from_reader(open_text(path)?);
-        let ferr = |line: u64, message: String| PeError::File {
+        let fail = |e: balanza_data::DataError| match e {
+            balanza_data::DataError::Io { path, cause } => PeError::Io {
+                path,
+                message: cause.to_string(),
+            },
+            other => PeError::File {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: other.to_string(),
+            },
+        };
+        let pairs: Vec<(String, String)> = balanza_data::classification::load_hs_bec(path)
+            .map_err(fail)?
+            .into_iter()
+            .filter(|(hs, _)| hs.trim().len() == 6)
+            .collect();
+        let bec: HashMap<String, balanza_data::classification::EndUse> = pairs
+            .iter()
+            .map(|(_, b)| (b.clone(), end_use_of(bec4_end_use(b))))
+            .collect();
+        let value = balanza_data::classification::EndUseMap::from_pairs(
+            &pairs,
+            &bec,
+            path.display().to_string(),
+        )
+        .map_err(|message| PeError::File {
             path: path.to_path_buf(),
-            line,
+            line: 1,
             column: 1,
             message,
-        };
-        let headers = rdr.headers().map_err(|e| ferr(1, e.to_string()))?.clone();
-        let bec_col = headers
-            .iter()
-            .position(|h| {
-                let h = h.to_ascii_lowercase();
-                h == "bec4_3d" || h == "bec" || h == "bec4"
-            })
-            .ok_or_else(|| ferr(1, "no BEC4_3d (or bec) column".into()))?;
-        let mut m = EndUseMap::default();
-        for (k, rec) in rdr.records().enumerate() {
-            let rec = rec.map_err(|e| ferr(k as u64 + 2, e.to_string()))?;
-            let hs = rec.get(0).unwrap_or("").trim();
-            if hs.len() != 6 {
-                continue;
-            }
-            let eu = bec4_end_use(rec.get(bec_col).unwrap_or(""));
-            match m.map.get(hs) {
-                Some(old) if *old != eu => m.split_codes += 1,
-                Some(_) => {}
-                None => {
-                    m.map.insert(hs.to_string(), eu);
-                }
-            }
+        })?;
+        let mut select = HashMap::new();
+        for (hs, b) in &pairs {
+            select
+                .entry(hs.trim().to_string())
+                .or_insert_with(|| bec4_end_use(b));
         }
-        Ok(m)
+        Ok(Self::with_selection(value, select))
     }
 
-    /// Builds a map from (HS6, end use) pairs, e.g. from a classification provided elsewhere.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'static str)>) -> EndUseMap {
+    /// Builds the map from the data layer's value map (e.g. the synthetic world's built-in
+    /// one); a split code is selected by its first class.
+    pub fn from_value_map(value: balanza_data::classification::EndUseMap) -> EndUseMap {
+        let select = value
+            .codes()
+            .filter_map(|(code, classes)| Some((code.to_string(), classes.first()?.0.label())))
+            .collect();
+        Self::with_selection(value, select)
+    }
+
+    fn with_selection(
+        value: balanza_data::classification::EndUseMap,
+        select: HashMap<String, &'static str>,
+    ) -> EndUseMap {
+        let split_codes = select.keys().filter(|c| value.is_split(c)).count();
         EndUseMap {
-            map: pairs.into_iter().map(|(h, e)| (h.to_string(), e)).collect(),
-            split_codes: 0,
+            select,
+            value,
+            split_codes,
         }
     }
 
-    /// The end-use class of an HS6 code (`None` when the concordance does not list it).
+    /// The class a selection gives an HS6 code (`None` when the concordance does not list it).
     pub fn get(&self, hs6: &str) -> Option<&'static str> {
-        self.map.get(hs6).copied()
+        self.select.get(hs6).copied()
+    }
+
+    /// The shares of an HS6 code's value by class, as indexes into [`END_USE_AGGREGATES`]
+    /// with weights summing to 1 (`unmapped` when the concordance does not list it).
+    pub fn shares(&self, hs6: &str) -> Vec<(usize, f64)> {
+        match self.value.classes(hs6) {
+            Some(classes) => classes
+                .iter()
+                .map(|(eu, w)| {
+                    let k = END_USE_AGGREGATES
+                        .iter()
+                        .position(|n| *n == eu.label())
+                        .unwrap_or(3);
+                    (k, *w)
+                })
+                .collect(),
+            None => vec![(4, 1.0)],
+        }
     }
 
     /// True when empty (no concordance given).
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.select.is_empty()
     }
 }
 
@@ -173,7 +233,7 @@ mod tests {
         assert_eq!(hs_section("080929"), "II");
         assert_eq!(hs_section("851713"), "XVI");
         assert_eq!(hs_section("970110"), "XXI");
-        // models.md §6.1: 112 and 122 consumption, 121 intermediate, 41 capital, 51 neither.
+        // docs/models.md §6.1: 112 and 122 consumption, 121 intermediate, 41 capital, 51 neither.
         assert_eq!(bec4_end_use("112"), "consumption");
         assert_eq!(bec4_end_use("121"), "intermediate");
         assert_eq!(bec4_end_use("410"), "capital");
@@ -196,7 +256,7 @@ mod tests {
             return;
         };
         let m = EndUseMap::read(&p).unwrap();
-        // models.md §6.1 examples: 080929 → 112 (consumption); 020110 → 121 (intermediate).
+        // docs/models.md §6.1 examples: 080929 → 112 (consumption); 020110 → 121 (intermediate).
         assert_eq!(m.get("080929"), Some("consumption"));
         assert_eq!(m.get("020110"), Some("intermediate"));
     }

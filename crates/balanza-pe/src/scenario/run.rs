@@ -121,8 +121,12 @@ pub struct Outcome {
     pub products: Vec<ProductResult>,
     /// HS6 code per product.
     pub product_codes: Vec<String>,
-    /// End-use class per product.
+    /// End-use class per product, as a selection sees it (a split code: its first listed
+    /// class).
     pub product_end_use: Vec<&'static str>,
+    /// Shares of each product's value by end use (indexes into `END_USE_AGGREGATES`, weights
+    /// summing to 1), the rule `composition --by enduse` uses.
+    pub product_end_use_shares: Vec<Vec<(usize, f64)>>,
     /// Whether each product used the default |ε|.
     pub product_default_eps: Vec<bool>,
     /// Measure names, by index.
@@ -154,6 +158,36 @@ pub struct Aggregate {
     pub consumer_surplus: f64,
     /// Welfare (SMART: Harberger triangle; CES: ΔCS + ΔTR).
     pub welfare: f64,
+    /// Import change summed line by line (no cancellation of two large totals).
+    pub change: f64,
+    /// Σ|line import change|: the scale of the rounding in `change`.
+    pub gross_change: f64,
+    /// Σ|line diversion|: the scale of the rounding in `diversion`.
+    pub gross_diversion: f64,
+}
+
+impl Aggregate {
+    /// The import change; a sum below its rounding bound is 0 ([`settle`]).
+    pub fn import_change(&self) -> f64 {
+        settle(self.change, self.gross_change, self.lines)
+    }
+
+    /// The net trade diversion (zero over all partners of a product under SMART); a sum below
+    /// its rounding bound is 0 ([`settle`]).
+    pub fn net_diversion(&self) -> f64 {
+        settle(self.diversion, self.gross_diversion, self.lines)
+    }
+}
+
+/// A sum of `n` terms whose magnitudes add up to `gross` is exact only to about `n·ε·gross`;
+/// a result within that bound cannot be told from zero and is reported as 0, so a net
+/// diversion that cancels prints `0`, not `-1.1e-13`.
+pub fn settle(sum: f64, gross: f64, n: usize) -> f64 {
+    if sum.abs() <= n.max(1) as f64 * f64::EPSILON * gross {
+        0.0
+    } else {
+        sum
+    }
 }
 
 /// Market totals.
@@ -320,6 +354,7 @@ pub fn run_with(
         products: Vec::new(),
         product_codes: Vec::new(),
         product_end_use: Vec::new(),
+        product_end_use_shares: Vec::new(),
         product_default_eps: Vec::new(),
         measure_names: sc.measures.iter().map(|m| m.name.clone()).collect(),
         exports,
@@ -379,6 +414,7 @@ pub fn run_with(
             out.product_codes.push(hs6.to_string());
             out.product_end_use
                 .push(end_use.get(hs6).unwrap_or("not_classified"));
+            out.product_end_use_shares.push(end_use.shares(hs6));
         }
         let mut t1 = t0;
         let mut hit = None;
@@ -442,14 +478,7 @@ impl Outcome {
         for i in 0..self.lines.len() {
             add_line(&mut acc[key(i)], self.market.imports[i], &self.lines[i]);
         }
-        let mut v: Vec<Aggregate> = acc.into_iter().filter(|a| a.lines > 0).collect();
-        v.sort_by(|a, b| {
-            (b.new_imports - b.baseline)
-                .abs()
-                .total_cmp(&(a.new_imports - a.baseline).abs())
-                .then_with(|| a.key.cmp(&b.key))
-        });
-        v
+        sort_aggregates(acc)
     }
 
     /// The partner code of a line.
@@ -514,17 +543,24 @@ impl Outcome {
         self.aggregate(names, |i| of[self.product[i] as usize])
     }
 
-    /// By end-use class.
+    /// By end-use class. A product listed with several BEC codes is shared among their
+    /// classes equally (docs/models.md §6.1), as in `composition --by enduse`; products the
+    /// concordance does not list are `unmapped`.
     pub fn by_end_use(&self) -> Vec<Aggregate> {
-        let names = super::products::END_USES;
-        let of: Vec<usize> = self
-            .product_end_use
+        let mut acc: Vec<Aggregate> = super::products::END_USE_AGGREGATES
             .iter()
-            .map(|e| names.iter().position(|n| n == e).unwrap_or(3))
+            .map(|k| Aggregate {
+                key: k.to_string(),
+                ..Aggregate::default()
+            })
             .collect();
-        self.aggregate(names.map(String::from).to_vec(), |i| {
-            of[self.product[i] as usize]
-        })
+        for i in 0..self.lines.len() {
+            let p = self.product[i] as usize;
+            for &(k, w) in &self.product_end_use_shares[p] {
+                add_share(&mut acc[k], w, self.market.imports[i], &self.lines[i]);
+            }
+        }
+        sort_aggregates(acc)
     }
 
     /// Market totals.
@@ -552,12 +588,46 @@ impl Outcome {
     }
 }
 
+/// Drops empty groups and orders the rest by the size of their import change.
+fn sort_aggregates(acc: Vec<Aggregate>) -> Vec<Aggregate> {
+    let mut v: Vec<Aggregate> = acc.into_iter().filter(|a| a.lines > 0).collect();
+    v.sort_by(|a, b| {
+        (b.new_imports - b.baseline)
+            .abs()
+            .total_cmp(&(a.new_imports - a.baseline).abs())
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    v
+}
+
+/// Adds the share `w` of a line's values to a group (the line counts once in each group it
+/// has a share in).
+fn add_share(a: &mut Aggregate, w: f64, m0: f64, r: &LineResult) {
+    if w == 1.0 {
+        return add_line(a, m0, r);
+    }
+    a.lines += 1;
+    a.baseline += w * m0;
+    a.new_imports += w * r.new_imports;
+    a.change += w * (r.new_imports - m0);
+    a.gross_change += w * (r.new_imports - m0).abs();
+    a.creation += w * r.creation;
+    a.diversion += w * r.diversion;
+    a.gross_diversion += w * r.diversion.abs();
+    a.revenue_change += w * r.revenue_change;
+    a.consumer_surplus += w * r.consumer_surplus;
+    a.welfare += w * r.welfare;
+}
+
 fn add_line(a: &mut Aggregate, m0: f64, r: &LineResult) {
     a.lines += 1;
     a.baseline += m0;
     a.new_imports += r.new_imports;
+    a.change += r.new_imports - m0;
+    a.gross_change += (r.new_imports - m0).abs();
     a.creation += r.creation;
     a.diversion += r.diversion;
+    a.gross_diversion += r.diversion.abs();
     a.revenue_change += r.revenue_change;
     a.consumer_surplus += r.consumer_surplus;
     a.welfare += r.welfare;
