@@ -187,16 +187,17 @@ pub fn demo_step(ctx: &DemoContext) -> anyhow::Result<()> {
 /// of it, value added = output − intermediate inputs, jobs per unit of output in [2, 20].
 fn write_synthetic_table(dir: &Path, seed: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut rng = SplitMix(seed ^ 0x6a6f_6273);
+    // The data layer's one seeded generator (balanza_data::synth).
+    let mut rng = balanza_data::synth::SplitMix64(seed ^ 0x6a6f_6273);
     let names = ["agriculture", "manufacturing", "services", "mining"];
     let n = names.len();
     let z: Vec<Vec<f64>> = (0..n)
-        .map(|_| (0..n).map(|_| round2(rng.unit() * 10.0)).collect())
+        .map(|_| (0..n).map(|_| round2(rng.uniform() * 10.0)).collect())
         .collect();
     let y: Vec<[f64; 2]> = (0..n)
         .map(|_| {
-            let total = 60.0 + 60.0 * rng.unit();
-            let exp = round2(total * (0.1 + 0.5 * rng.unit()));
+            let total = 60.0 + 60.0 * rng.uniform();
+            let exp = round2(total * (0.1 + 0.5 * rng.uniform()));
             [round2(total - exp), exp]
         })
         .collect();
@@ -207,7 +208,7 @@ fn write_synthetic_table(dir: &Path, seed: u64) -> anyhow::Result<()> {
         .map(|j| x[j] - (0..n).map(|i| z[i][j]).sum::<f64>())
         .collect();
     let jobs: Vec<f64> = (0..n)
-        .map(|j| (x[j] * (2.0 + 18.0 * rng.unit())).round())
+        .map(|j| (x[j] * (2.0 + 18.0 * rng.uniform())).round())
         .collect();
     let header = names.join(",");
     let mut zs = format!("row,{header}\n");
@@ -244,24 +245,6 @@ fn write_synthetic_table(dir: &Path, seed: u64) -> anyhow::Result<()> {
 
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny seeded generator, enough for a demo table.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 #[cfg(test)]

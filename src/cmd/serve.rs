@@ -10,14 +10,18 @@
 //! concurrent requests for the same thing cost one run.
 
 use crate::cmd::report::{dataset_sections, run_balanza_json, CommandFailed, DatasetQuery};
-use axum::extract::{RawQuery, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use balanza_app::query::Breakdown;
+use balanza_data::table::Flow;
 use balanza_report::html::{self, Block, Section};
 use balanza_report::html_sections as sections;
 use balanza_report::Table;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -166,79 +170,92 @@ fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
-/// Decodes `a=1&b=x%20y` strictly: bad percent escapes, non-UTF-8 text, repeated or unknown
-/// keys are errors that name the parameter.
-fn parse_query(raw: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
-    let mut out = HashMap::new();
-    let Some(raw) = raw else {
-        return Ok(out);
-    };
-    for part in raw.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let k = decode(k).ok_or_else(|| bad("a parameter name is not valid URL encoding"))?;
-        let v = decode(v).ok_or_else(|| bad(format!("parameter `{k}`: not valid URL encoding")))?;
-        if !allowed.contains(&k.as_str()) {
-            return Err(bad(format!(
-                "unknown parameter `{}`; this endpoint takes: {}",
-                k.chars().take(40).collect::<String>(),
-                allowed.join(", ")
-            )));
+/// A query that axum could not turn into the endpoint's parameters (an unknown or repeated
+/// key, a missing one, a word outside its choices): 400 with serde's message, which names
+/// the parameter.
+fn rejected(r: QueryRejection) -> ApiError {
+    let text = r.body_text();
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(&text);
+    bad(format!("bad query: {detail}"))
+}
+
+/// The parameters of one endpoint, or the 400 that says what is wrong with them.
+fn params<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t).map_err(rejected)
+}
+
+/// Endpoints without parameters refuse any.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+/// An ISO3 reporter code, upper-cased; anything but three letters is refused.
+#[derive(Debug, Clone)]
+struct Reporter(String);
+
+impl<'de> Deserialize<'de> for Reporter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = String::deserialize(d)?;
+        if v.len() == 3 && v.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Ok(Reporter(v.to_ascii_uppercase()))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "expected an ISO3 country code (three letters), got `{}`",
+                v.chars().take(40).collect::<String>()
+            )))
         }
-        if out.insert(k.clone(), v).is_some() {
-            return Err(bad(format!("parameter `{k}` given twice")));
+    }
+}
+
+/// A four-digit year.
+#[derive(Debug, Clone)]
+struct Year(String);
+
+impl<'de> Deserialize<'de> for Year {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = String::deserialize(d)?;
+        if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Year(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "expected a four-digit year, got `{}`",
+                v.chars().take(40).collect::<String>()
+            )))
         }
     }
-    Ok(out)
 }
 
-fn decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = b.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
+/// `/api/balance` and `/api/composition`: the same words as the command line's flags.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisParams {
+    /// A dataset as `/api/datasets` lists it.
+    dataset: String,
+    reporter: Reporter,
+    /// Default: partner (balance), enduse (composition).
+    by: Option<Breakdown>,
+    /// Composition only; default imports.
+    flow: Option<Flow>,
+    year: Option<Year>,
 }
 
-fn required<'a>(q: &'a HashMap<String, String>, key: &str) -> Result<&'a str, ApiError> {
-    match q.get(key).map(String::as_str) {
-        Some(v) if !v.is_empty() => Ok(v),
-        _ => Err(bad(format!("parameter `{key}` is required"))),
-    }
+/// `/api/scenario`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioParams {
+    /// A scenario as `/api/datasets` lists it.
+    scenario: String,
 }
 
-fn reporter(v: &str) -> Result<String, ApiError> {
-    if v.len() == 3 && v.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(v.to_ascii_uppercase())
-    } else {
-        Err(bad(format!(
-            "parameter `reporter`: expected an ISO3 country code (three letters), got `{}`",
-            v.chars().take(40).collect::<String>()
-        )))
-    }
-}
-
-fn one_of(key: &str, v: Option<&String>, choices: &[&str]) -> Result<String, ApiError> {
-    match v {
-        None => Ok(choices[0].to_string()),
-        Some(v) if choices.contains(&v.as_str()) => Ok(v.clone()),
-        Some(v) => Err(bad(format!(
-            "parameter `{key}`: expected one of {}, got `{}`",
-            choices.join(", "),
-            v.chars().take(40).collect::<String>()
-        ))),
-    }
+/// The dashboard page: any of the three, empty meaning not chosen.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    dataset: Option<String>,
+    reporter: Option<String>,
+    scenario: Option<String>,
 }
 
 /// The datasets (`*.parquet`, files or folders) and scenarios (`*.toml`, also under
@@ -370,42 +387,32 @@ fn tables_json(tables: &[Table]) -> Value {
     }
 }
 
-/// The dataset (as listed) and reporter (ISO3) of a query, validated.
-fn dataset_reporter(app: &App, q: &HashMap<String, String>) -> Result<(PathBuf, String), ApiError> {
+/// The dataset's path, once it is one of those listed.
+fn dataset_path(app: &App, dataset: &str) -> Result<PathBuf, ApiError> {
     let (datasets, _) = list_inputs(&app.data);
-    let ds = listed("dataset", required(q, "dataset")?, &datasets)?;
-    let rep = reporter(required(q, "reporter")?)?;
-    Ok((app.data.join(ds), rep))
+    Ok(app.data.join(listed("dataset", dataset, &datasets)?))
 }
 
-/// Validated arguments for `balance` / `composition` from a query.
-fn analysis_args(
-    app: &App,
-    q: &HashMap<String, String>,
-    command: &str,
-) -> Result<Vec<OsString>, ApiError> {
-    let (ds, rep) = dataset_reporter(app, q)?;
+/// Validated arguments for `balance` / `composition`.
+fn analysis_args(app: &App, q: &AnalysisParams, command: &str) -> Result<Vec<OsString>, ApiError> {
+    let ds = dataset_path(app, &q.dataset)?;
     let mut a: Vec<OsString> = vec![command.into()];
     a.extend(["--data".into(), ds.into_os_string()]);
-    a.extend(["--reporter".into(), rep.into()]);
+    a.extend(["--reporter".into(), q.reporter.0.clone().into()]);
     a.extend(["--format".into(), "json".into()]);
     if command == "balance" {
-        let by = one_of(
-            "by",
-            q.get("by"),
-            &[
-                "partner", "product", "hs2", "hs4", "section", "enduse", "year",
-            ],
-        )?;
-        a.extend(["--by".into(), by.into()]);
+        if q.flow.is_some() {
+            return Err(bad(
+                "parameter `flow`: balance shows both flows; drop `flow`",
+            ));
+        }
+        let by = q.by.unwrap_or(Breakdown::Partner);
+        a.extend(["--by".into(), by.to_string().into()]);
     } else {
-        let flow = one_of("flow", q.get("flow"), &["imports", "exports"])?;
-        let by = one_of(
-            "by",
-            q.get("by"),
-            &["enduse", "hs2", "hs4", "section", "partner", "product"],
-        )?;
-        a.extend(["--flow".into(), flow.into(), "--by".into(), by.into()]);
+        let flow = q.flow.unwrap_or(Flow::Imports);
+        let by = q.by.unwrap_or(Breakdown::EndUse);
+        a.extend(["--flow".into(), flow.to_string().into()]);
+        a.extend(["--by".into(), by.to_string().into()]);
         if let Some(r) = &app.refdata {
             a.extend(["--refdata".into(), r.clone().into_os_string()]);
         }
@@ -413,24 +420,15 @@ fn analysis_args(
             a.extend(["--data-hs-revision".into(), rev.into()]);
         }
     }
-    if let Some(y) = q.get("year") {
-        if !(y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(bad(format!(
-                "parameter `year`: expected a four-digit year, got `{}`",
-                y.chars().take(40).collect::<String>()
-            )));
-        }
-        a.extend(["--years".into(), y.into()]);
+    if let Some(y) = &q.year {
+        a.extend(["--years".into(), y.0.clone().into()]);
     }
     Ok(a)
 }
 
-fn scenario_args(
-    app: &App,
-    q: &HashMap<String, String>,
-) -> Result<(Vec<OsString>, PathBuf), ApiError> {
+fn scenario_args(app: &App, scenario: &str) -> Result<(Vec<OsString>, PathBuf), ApiError> {
     let (_, scenarios) = list_inputs(&app.data);
-    let s = listed("scenario", required(q, "scenario")?, &scenarios)?;
+    let s = listed("scenario", scenario, &scenarios)?;
     let path = app.data.join(s);
     Ok((
         vec![
@@ -446,8 +444,8 @@ fn scenario_args(
 
 // ---- handlers -----------------------------------------------------------------------------
 
-async fn health(RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
-    parse_query(raw.as_deref(), &[])?;
+async fn health(q: Result<Query<NoParams>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    params(q)?;
     Ok(Json(
         json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
     ))
@@ -455,26 +453,18 @@ async fn health(RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
 
 async fn datasets(
     State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<NoParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    parse_query(raw.as_deref(), &[])?;
+    params(q)?;
     let (d, s) = blocking(move || list_inputs(&app.data)).await?;
     Ok(Json(json!({ "datasets": d, "scenarios": s })))
 }
 
 async fn analysis(
     app: Arc<App>,
-    raw: Option<String>,
+    q: AnalysisParams,
     command: &'static str,
 ) -> Result<Json<Value>, ApiError> {
-    let q = parse_query(
-        raw.as_deref(),
-        if command == "balance" {
-            &["dataset", "reporter", "by", "year"][..]
-        } else {
-            &["dataset", "reporter", "by", "flow", "year"][..]
-        },
-    )?;
     let args = {
         let app = app.clone();
         blocking(move || analysis_args(&app, &q, command)).await??
@@ -486,25 +476,25 @@ async fn analysis(
 
 async fn balance(
     State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<AnalysisParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    analysis(app, raw, "balance").await
+    analysis(app, params(q)?, "balance").await
 }
 
 async fn composition(
     State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<AnalysisParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    analysis(app, raw, "composition").await
+    analysis(app, params(q)?, "composition").await
 }
 
 async fn scenario(
     State(app): State<Arc<App>>,
-    RawQuery(raw): RawQuery,
+    q: Result<Query<ScenarioParams>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let q = parse_query(raw.as_deref(), &["scenario"])?;
+    let q = params(q)?;
     let r = blocking(move || {
-        let (args, _) = scenario_args(&app, &q)?;
+        let (args, _) = scenario_args(&app, &q.scenario)?;
         Ok::<_, ApiError>(app.tables(args))
     })
     .await??;
@@ -536,37 +526,30 @@ async fn not_found(uri: Uri) -> Response {
 
 /// The dashboard page: the picker and, for a selection, the same sections as the report.
 /// Bad parameters get the page with the message and status 400.
-async fn page(State(app): State<Arc<App>>, RawQuery(raw): RawQuery) -> Response {
-    let (status, body) = blocking(move || dashboard(&app, raw.as_deref()))
+async fn page(
+    State(app): State<Arc<App>>,
+    q: Result<Query<PageParams>, QueryRejection>,
+) -> Response {
+    let (status, body) = blocking(move || dashboard(&app, q.map(|Query(p)| p).map_err(rejected)))
         .await
         .unwrap_or_else(|e| (e.0, e.1));
     (status, Html(body)).into_response()
 }
 
-fn dashboard(app: &App, raw: Option<&str>) -> (StatusCode, String) {
+fn dashboard(app: &App, q: Result<PageParams, ApiError>) -> (StatusCode, String) {
     let (datasets, scenarios) = list_inputs(&app.data);
     let mut status = StatusCode::OK;
     let mut parts: Vec<Section> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    let q = match parse_query(raw, &["dataset", "reporter", "scenario"]) {
-        Ok(q) => q,
-        Err(e) => {
-            problems.push(e.1);
-            status = e.0;
-            HashMap::new()
-        }
-    };
-    let sel = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-    let (ds, rep, sc) = (sel("dataset"), sel("reporter"), sel("scenario"));
+    let q = q.unwrap_or_else(|e| {
+        problems.push(e.1);
+        status = e.0;
+        PageParams::default()
+    });
+    let chosen = |v: Option<String>| v.filter(|v| !v.is_empty());
+    let (ds, rep, sc) = (chosen(q.dataset), chosen(q.reporter), chosen(q.scenario));
     if ds.is_some() || rep.is_some() {
-        let mut qq = HashMap::new();
-        if let Some(d) = &ds {
-            qq.insert("dataset".to_string(), d.clone());
-        }
-        if let Some(r) = &rep {
-            qq.insert("reporter".to_string(), r.clone());
-        }
-        match dataset_reporter(app, &qq) {
+        match page_dataset(app, ds.as_deref(), rep.as_deref()) {
             Err(e) => {
                 status = e.0;
                 problems.push(e.1);
@@ -593,9 +576,7 @@ fn dashboard(app: &App, raw: Option<&str>) -> (StatusCode, String) {
         }
     }
     if let Some(s) = &sc {
-        let mut qq = HashMap::new();
-        qq.insert("scenario".to_string(), s.clone());
-        match scenario_args(app, &qq) {
+        match scenario_args(app, s) {
             Err(e) => {
                 status = e.0;
                 problems.push(e.1);
@@ -672,6 +653,24 @@ fn dashboard(app: &App, raw: Option<&str>) -> (StatusCode, String) {
     (status, out)
 }
 
+/// The page's dataset and reporter, checked as the API checks them.
+fn page_dataset(
+    app: &App,
+    dataset: Option<&str>,
+    reporter: Option<&str>,
+) -> Result<(PathBuf, String), ApiError> {
+    let data = dataset_path(
+        app,
+        dataset.ok_or_else(|| bad("parameter `dataset` is required"))?,
+    )?;
+    let rep = reporter.ok_or_else(|| bad("parameter `reporter` is required"))?;
+    let rep = Reporter::deserialize(
+        serde::de::value::StrDeserializer::<serde::de::value::Error>::new(rep),
+    )
+    .map_err(|e| bad(format!("parameter `reporter`: {e}")))?;
+    Ok((data, rep.0))
+}
+
 fn picker(
     datasets: &[String],
     scenarios: &[String],
@@ -713,15 +712,27 @@ fn picker(
 mod tests {
     use super::*;
 
+    fn query<T: serde::de::DeserializeOwned>(q: &str) -> Result<T, String> {
+        let uri: axum::http::Uri = format!("/x?{q}").parse().unwrap();
+        Query::<T>::try_from_uri(&uri)
+            .map(|Query(t)| t)
+            .map_err(|e| e.body_text())
+    }
+
     #[test]
-    fn queries_are_decoded_strictly() {
-        let q = parse_query(Some("reporter=C%48N&by=a+b"), &["reporter", "by"]).unwrap();
-        assert_eq!(q["reporter"], "CHN");
-        assert_eq!(q["by"], "a b");
-        assert!(parse_query(Some("reporter=%zz"), &["reporter"]).is_err());
-        assert!(parse_query(Some("reporter=%ff"), &["reporter"]).is_err());
-        assert!(parse_query(Some("x=1"), &["reporter"]).is_err());
-        assert!(parse_query(Some("reporter=A&reporter=B"), &["reporter"]).is_err());
-        assert!(reporter("chn").is_ok() && reporter("CHNA").is_err() && reporter("C1N").is_err());
+    fn queries_are_typed_and_strict() {
+        let q: AnalysisParams = query("dataset=a.parquet&reporter=c%68n&by=end_use").unwrap();
+        assert_eq!(q.reporter.0, "CHN");
+        assert_eq!(q.by, Some(Breakdown::EndUse));
+        let err = |q: &str| query::<AnalysisParams>(q).unwrap_err();
+        assert!(err("dataset=a&reporter=C1N").contains("ISO3"));
+        assert!(err("dataset=a&reporter=CHN&by=galaxy").contains("breakdown"));
+        assert!(err("dataset=a&reporter=CHN&flow=sideways").contains("flow"));
+        assert!(err("dataset=a&reporter=CHN&year=86").contains("four-digit"));
+        assert!(err("dataset=a&reporter=CHN&x=1").contains("unknown field"));
+        assert!(err("dataset=a&reporter=CHN&reporter=USA").contains("duplicate"));
+        assert!(err("reporter=CHN").contains("dataset"));
+        assert!(query::<NoParams>("verbose").is_err());
+        assert!(query::<NoParams>("").is_ok());
     }
 }

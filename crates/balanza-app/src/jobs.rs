@@ -366,7 +366,12 @@ fn multi_regional(
 fn write_matrices(an: &Analysis<'_>, dir: &Path) -> anyhow::Result<()> {
     use std::io::Write as _;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let labels: Vec<String> = an.sys.labels.iter().map(|l| csv_field(l)).collect();
+    let labels: Vec<String> = an
+        .sys
+        .labels
+        .iter()
+        .map(|l| balanza_report::csv_field(l))
+        .collect();
     let l = an.l().context("forming the Leontief inverse")?;
     for (name, m) in [("A.csv", &an.a), ("L.csv", l)] {
         let path = dir.join(name);
@@ -385,15 +390,6 @@ fn write_matrices(an: &Analysis<'_>, dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn sat_label(sys: &IoSystem, k: usize) -> String {

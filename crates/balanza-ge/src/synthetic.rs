@@ -11,7 +11,8 @@
 /// With `balanced`, the noise is symmetric, so flows are symmetric and every country's
 /// output equals its expenditure (no trade imbalances).
 pub fn world_csv(countries: usize, seed: u64, balanced: bool, noise_sd: f64) -> String {
-    let mut rng = SplitMix(seed ^ 0x9e37_79b9_7f4a_7c15);
+    // The data layer's one seeded generator (balanza_data::synth).
+    let mut rng = balanza_data::synth::SplitMix64(seed ^ 0x9e37_79b9_7f4a_7c15);
     let n = countries.max(2);
     let pos: Vec<(f64, f64)> = (0..n)
         .map(|_| (rng.uniform() * 100.0, rng.uniform() * 100.0))
@@ -66,28 +67,6 @@ pub fn world_csv(countries: usize, seed: u64, balanced: bool, noise_sd: f64) -> 
 /// output cannot be mistaken for real countries.
 pub fn code(i: usize) -> String {
     format!("S{:02}", i + 1)
-}
-
-/// SplitMix64: tiny, seeded, good enough for test data (not for statistics).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Box–Muller.
-    fn normal(&mut self) -> f64 {
-        let u = self.uniform().max(1e-300);
-        let v = self.uniform();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
 }
 
 #[cfg(test)]

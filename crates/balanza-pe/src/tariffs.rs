@@ -115,11 +115,7 @@ fn is_parquet(path: &Path) -> bool {
     {
         return true;
     }
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && &magic == b"PAR1"
+    balanza_data::read::is_parquet(path)
 }
 
 /// A Parquet tariff table as CSV text (header = column names), so both formats share one

@@ -12,4 +12,4 @@ pub mod html_sections;
 pub mod table;
 
 pub use atomic::{write_atomic, write_atomic_with};
-pub use table::{Cell, OutputFormat, Table};
+pub use table::{csv_field, Cell, OutputFormat, Table};

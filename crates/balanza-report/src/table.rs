@@ -257,6 +257,16 @@ fn cell_text(cell: &Cell) -> String {
     }
 }
 
+/// One CSV field as RFC 4180 writes it: quoted (with doubled quotes) when it holds a comma, a
+/// quote or a line break. For callers that stream rows themselves; tables use `to_csv`.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// A float in whole units with thousands separators (`-20,884`, `0`).
 fn format_whole(f: f64) -> String {
     if f.abs() >= 1000.0 {
@@ -321,6 +331,14 @@ mod tests {
         assert_eq!(format_float(123.456), "123.46");
         assert_eq!(format_float(0.12345), "0.1235");
         assert_eq!(format_float(0.0), "0.0000");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("CHN"), "CHN");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("x\ny"), "\"x\ny\"");
     }
 
     #[test]
