@@ -388,7 +388,7 @@ fn write_matrices(an: &Analysis<'_>, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
