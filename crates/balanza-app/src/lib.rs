@@ -23,6 +23,7 @@ pub mod balance;
 pub mod composition;
 pub mod context;
 pub mod error;
+pub mod estimate;
 pub mod ge;
 pub mod jobs;
 pub mod query;

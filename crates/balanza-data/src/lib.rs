@@ -10,8 +10,10 @@
 //! It must not know about models: no statistics, estimation or simulation lives here.
 
 pub mod classification;
+pub mod columns;
 pub mod countries;
 pub mod error;
+pub mod frame;
 pub mod groups;
 pub mod parquet_io;
 pub mod rates;
@@ -22,7 +24,9 @@ pub mod testdata;
 pub mod validate;
 pub mod words;
 
+pub use columns::read_columns;
 pub use error::DataError;
+pub use frame::{Column, Frame, FrameError};
 pub use parquet_io::{ingest, load};
 pub use read::{CodeKind, ColumnMap, ReadOptions, ReadSummary, SourceFormat};
 pub use table::{Declarant, Flow, ReportedTotal, TradeTable};

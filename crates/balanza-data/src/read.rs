@@ -196,7 +196,7 @@ pub fn open_input(path: &Path) -> Result<OpenedInput, DataError> {
     };
     let mut buf = BufReader::with_capacity(1 << 20, counting);
     let magic = buf.fill_buf().map_err(|e| DataError::io(path, e))?;
-    let gz = magic.len() >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    let gz = is_gzip(magic);
     let reader: Box<dyn Read + Send> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 20,
@@ -206,6 +206,12 @@ pub fn open_input(path: &Path) -> Result<OpenedInput, DataError> {
         Box::new(buf)
     };
     Ok((reader, count, size))
+}
+
+/// True when `magic` (a file's first bytes) starts with gzip's magic number `1f 8b`: the one
+/// gzip sniffer of the readers.
+pub fn is_gzip(magic: &[u8]) -> bool {
+    magic.starts_with(&[0x1f, 0x8b])
 }
 
 /// True when the file starts with Parquet's magic bytes `PAR1`.

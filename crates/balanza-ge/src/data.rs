@@ -129,14 +129,15 @@ impl Frame {
     }
 }
 
-/// Reads a CSV file, gzip-compressed or not (detected from the first two bytes).
+/// Reads a CSV file, gzip-compressed or not (detected from the first two bytes by the data
+/// layer's one gzip sniffer).
 pub fn read_frame(path: &std::path::Path) -> Result<Frame, GeError> {
     use std::io::Read;
     let bytes = std::fs::read(path).map_err(|e| GeError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+    let text = if balanza_data::read::is_gzip(&bytes) {
         let mut s = String::new();
         flate2::read::MultiGzDecoder::new(&bytes[..])
             .read_to_string(&mut s)

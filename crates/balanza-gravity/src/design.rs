@@ -19,6 +19,12 @@ pub enum Estimator {
     Negbin,
 }
 
+balanza_data::impl_words!(Estimator, "estimator", [
+    Estimator::Ppml => "ppml",
+    Estimator::Ols => "ols",
+    Estimator::Negbin => "negbin",
+]);
+
 /// A count-data estimator (PPML or negative binomial).
 type CountFit = fn(&ModelInput, &FitOptions) -> Result<Fit, GravityError>;
 

@@ -25,6 +25,9 @@ pub enum GravityError {
         /// Comma-separated list of the columns that exist.
         available: String,
     },
+    /// An option value that cannot be used (e.g. a `--vcov` spec); the message says why.
+    #[error("{0}")]
+    Option(String),
     /// Inputs of inconsistent lengths or kinds (a programming error of the caller).
     #[error("invalid input: {0}")]
     Input(String),
@@ -44,4 +47,18 @@ pub enum GravityError {
     /// Every regressor was collinear or the design is degenerate.
     #[error("cannot estimate: {0}")]
     Degenerate(String),
+}
+
+/// A frame that does not fit (a column of the wrong length, an unknown column name) as the
+/// gravity error with the same message.
+impl From<balanza_data::frame::FrameError> for GravityError {
+    fn from(e: balanza_data::frame::FrameError) -> Self {
+        use balanza_data::frame::FrameError;
+        match e {
+            FrameError::UnknownColumn { name, available } => {
+                GravityError::UnknownColumn { name, available }
+            }
+            e @ FrameError::Length { .. } => GravityError::Input(e.to_string()),
+        }
+    }
 }

@@ -33,6 +33,6 @@ pub use fit::{
     fit_ols, fit_poisson, Family, FeEstimate, Fit, FitOptions, FixedEffect, ModelInput, Regressor,
 };
 pub use formula::{Filter, Formula};
-pub use frame::{Column, Frame};
+pub use frame::{Column, Frame, FrameError};
 pub use negbin::fit_negbin;
 pub use vcov::{Ssc, Vcov, VcovKind};

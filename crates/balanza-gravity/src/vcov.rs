@@ -43,6 +43,53 @@ pub enum Ssc {
     Ppmlhdfe,
 }
 
+balanza_data::impl_words!(Ssc, "small-sample convention", [
+    Ssc::Fixest => "fixest",
+    Ssc::Ppmlhdfe => "ppmlhdfe",
+]);
+
+impl VcovKind {
+    /// Parses the variance mini-language of `--vcov`: `iid`, `hetero` (also `robust`, `hc1`),
+    /// `cluster:VAR` or `cluster:VAR1+VAR2`. With no spec, the default of fixest: clustered by
+    /// the first fixed effect of `formula` (an error when it is an interaction), iid without
+    /// fixed effects.
+    pub fn parse(spec: Option<&str>, formula: &crate::Formula) -> Result<VcovKind, GravityError> {
+        let bad = |m: String| Err(GravityError::Option(m));
+        Ok(match spec {
+            None => match formula.fixed_effects.first() {
+                Some(d) if d.len() == 1 => VcovKind::Cluster(vec![d[0].clone()]),
+                Some(d) => {
+                    return bad(format!(
+                        "the default variance clusters by the first fixed effect, but `{}` is an interaction: give --vcov cluster:VAR, hetero or iid",
+                        d.join("^")
+                    ))
+                }
+                None => VcovKind::Iid,
+            },
+            Some("iid") => VcovKind::Iid,
+            Some("hetero") | Some("robust") | Some("hc1") => VcovKind::Hetero,
+            Some(s) if s.starts_with("cluster:") => {
+                let vars: Vec<String> = s["cluster:".len()..]
+                    .split('+')
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                if vars.is_empty() || vars.len() > 2 {
+                    return bad(format!(
+                        "--vcov {s}: expected cluster:VAR or cluster:VAR1+VAR2"
+                    ));
+                }
+                VcovKind::Cluster(vars)
+            }
+            Some(s) => {
+                return bad(format!(
+                    "--vcov {s}: expected iid, hetero, cluster:VAR or cluster:VAR1+VAR2"
+                ))
+            }
+        })
+    }
+}
+
 /// A variance-covariance matrix of the coefficients.
 #[derive(Debug, Clone)]
 pub struct Vcov {
@@ -386,6 +433,39 @@ pub(crate) fn student_t_sf(t: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vcov_specs_and_the_default() {
+        let f = crate::Formula::parse("y ~ x | g + h").unwrap();
+        assert_eq!(VcovKind::parse(Some("iid"), &f), Ok(VcovKind::Iid));
+        for w in ["hetero", "robust", "hc1"] {
+            assert_eq!(VcovKind::parse(Some(w), &f), Ok(VcovKind::Hetero));
+        }
+        assert_eq!(
+            VcovKind::parse(Some("cluster: a + b"), &f),
+            Ok(VcovKind::Cluster(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(
+            VcovKind::parse(None, &f),
+            Ok(VcovKind::Cluster(vec!["g".into()]))
+        );
+        let plain = crate::Formula::parse("y ~ x").unwrap();
+        assert_eq!(VcovKind::parse(None, &plain), Ok(VcovKind::Iid));
+        let e = VcovKind::parse(Some("cluster:a+b+c"), &f).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--vcov cluster:a+b+c: expected cluster:VAR or cluster:VAR1+VAR2"
+        );
+        assert!(VcovKind::parse(Some("cluster:"), &f).is_err());
+        let e = VcovKind::parse(Some("bogus"), &f).unwrap_err();
+        assert!(
+            e.to_string().starts_with("--vcov bogus: expected iid"),
+            "{e}"
+        );
+        let inter = crate::Formula::parse("y ~ x | g^h").unwrap();
+        let e = VcovKind::parse(None, &inter).unwrap_err();
+        assert!(e.to_string().contains("`g^h` is an interaction"), "{e}");
+    }
 
     #[test]
     fn t_and_normal_tails() {
