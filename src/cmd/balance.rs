@@ -1,8 +1,8 @@
 //! `balanza balance`: exports, imports and trade balance of a reporter.
 
-use crate::cmd::common::{app, emit, render, word, OutputArgs, QueryArgs};
+use crate::cmd::common::{app, emit, word, OutputArgs, QueryArgs};
 use balanza_app::query::Breakdown;
-use balanza_app::{balance, AppError, Context};
+use balanza_app::{balance, Context};
 
 /// Arguments of `balanza balance`.
 #[derive(clap::Args, Debug)]
@@ -40,14 +40,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let out = app(balance::run(&Context::new(), &req))?;
     emit(&out.tables(), &args.output)
-}
-
-/// What `balanza balance ARGS` prints, computed in process (the report and the dashboard).
-pub fn stdout(ctx: &Context, args: &Args) -> Result<String, AppError> {
-    let req = balance::Request {
-        selection: args.query.selection(),
-        by: args.by,
-    };
-    let out = balance::run(ctx, &req)?;
-    Ok(render(&out.tables(), args.output.format)?)
 }

@@ -67,23 +67,7 @@ pub fn emit(tables: &[Table], out: &OutputArgs) -> anyhow::Result<()> {
     write_or_print(&render(tables, out.format)?, out.out.as_deref())
 }
 
-/// The text [`emit`] prints for `tables` in `format`.
-pub fn render(tables: &[Table], format: OutputFormat) -> anyhow::Result<String> {
-    Ok(match format {
-        OutputFormat::Json if tables.len() == 1 => tables[0].render(OutputFormat::Json),
-        OutputFormat::Json => {
-            let all: Vec<_> = tables.iter().map(Table::to_json).collect();
-            let mut s = serde_json::to_string_pretty(&all)?;
-            s.push('\n');
-            s
-        }
-        fmt => tables
-            .iter()
-            .map(|t| t.render(fmt))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    })
-}
+pub use balanza_app::render;
 
 /// Writes `text` to `path` atomically, or prints it.
 pub fn write_or_print(text: &str, path: Option<&std::path::Path>) -> anyhow::Result<()> {

@@ -1,8 +1,8 @@
 //! `balanza composition`: value and share of a reporter's imports or exports by class.
 
-use crate::cmd::common::{app, emit, render, word, OutputArgs, QueryArgs};
+use crate::cmd::common::{app, emit, word, OutputArgs, QueryArgs};
 use balanza_app::query::Breakdown;
-use balanza_app::{composition, AppError, Context};
+use balanza_app::{composition, Context};
 use balanza_data::Flow;
 
 /// Arguments of `balanza composition`.
@@ -43,15 +43,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let out = app(composition::run(&Context::new(), &req))?;
     emit(&out.tables(), &args.output)
-}
-
-/// What `balanza composition ARGS` prints, computed in process (the report and the dashboard).
-pub fn stdout(ctx: &Context, args: &Args) -> Result<String, AppError> {
-    let req = composition::Request {
-        selection: args.query.selection(),
-        flow: args.flow,
-        by: args.by,
-    };
-    let out = composition::run(ctx, &req)?;
-    Ok(render(&out.tables(), args.output.format)?)
 }

@@ -1,34 +1,17 @@
 //! `balanza demo`: every step of balanza on a seeded synthetic world, with no download.
 //!
-//! The world comes from `balanza_data::synth` (a seeded SplitMix64 generator), so the same seed gives the
-//! same world on every machine and with every crate version. Every table it prints is labelled
-//! SYNTHETIC DATA, and so is the dataset it writes (Parquet key `balanza.label`), so that later
-//! commands run on it say so too.
+//! The files and runs are `balanza_app::demo`'s (a seeded world, labelled SYNTHETIC DATA in
+//! every table and in the dataset it writes, so that later commands run on it say so too);
+//! this module prints them, step by step.
 
-use crate::cmd::common::{emit, OutputArgs};
+use crate::cmd::common::{app, emit, OutputArgs};
+use balanza_app::demo::{self, Demo};
 use balanza_app::query::{Breakdown, Query, Selection, SYNTHETIC_LABEL};
-use balanza_app::{balance, composition, top, Context};
-pub use balanza_data::synth::builtin_end_use;
-use balanza_data::synth::{write_world_csv, COUNTRIES, PRODUCTS, YEARS};
-use balanza_data::{ColumnMap, ReadOptions, SourceFormat};
+use balanza_app::{balance, composition, report, top, Context};
+use balanza_data::synth::{COUNTRIES, PRODUCTS, YEARS};
+use balanza_data::Flow;
 use balanza_report::{OutputFormat, Table};
 use std::path::PathBuf;
-
-/// What every demo step receives: where the synthetic world lives and where to write.
-///
-/// Each area's command module exposes `pub fn demo_step(ctx: &DemoContext) -> anyhow::Result<()>`
-/// which prints its part of the demo (labelled as synthetic) and may write files under `dir`.
-#[derive(Debug, Clone)]
-pub struct DemoContext {
-    /// A folder for this demo run's files (datasets, scenario results, the report).
-    pub dir: PathBuf,
-    /// The synthetic trade-flow dataset (Parquet) written by the data step.
-    pub dataset: PathBuf,
-    /// The reporter the demo looks at (ISO3).
-    pub reporter: String,
-    /// The seed of the synthetic world; the same seed gives the same world.
-    pub seed: u64,
-}
 
 /// Arguments of `balanza demo`.
 #[derive(clap::Args, Debug)]
@@ -55,57 +38,7 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
-/// Generates the world and writes it as a labelled Parquet dataset; returns its row count.
-pub fn make_dataset(ctx: &DemoContext) -> anyhow::Result<u64> {
-    let csv = ctx.dir.join("world.csv");
-    write_world_csv(&csv, ctx.seed)?;
-    let mut map = ColumnMap::parse("year=year,exporter=exporter,importer=importer,product=hs6,value=value_usd,quantity=quantity_t")
-        .map_err(anyhow::Error::msg)?;
-    map.value_scale = 1.0;
-    let opts = ReadOptions {
-        format: SourceFormat::Mapped(map),
-        hs_revision: Some("HS2017".to_string()),
-        label: Some(SYNTHETIC_LABEL.to_string()),
-        ..ReadOptions::default()
-    };
-    let mut rows = 0;
-    let mut err = None;
-    let write = balanza_report::atomic::write_atomic_with(&ctx.dataset, |w| {
-        match balanza_data::ingest(
-            std::slice::from_ref(&csv),
-            &opts,
-            w,
-            &ctx.dataset,
-            &mut |_, _, _| {},
-        ) {
-            Ok((_, n)) => {
-                rows = n;
-                Ok(())
-            }
-            Err(e) => {
-                err = Some(e);
-                Err(std::io::Error::other("ingest failed"))
-            }
-        }
-    });
-    // The raw CSV was only a vehicle for the real ingest path; the dataset is what later steps use.
-    let _ = std::fs::remove_file(&csv);
-    if let Some(e) = err {
-        return Err(e.into());
-    }
-    write?;
-    Ok(rows)
-}
-
-fn selection(ctx: &DemoContext) -> Selection {
-    Selection {
-        data: vec![ctx.dataset.clone()],
-        reporter: ctx.reporter.clone(),
-        ..Selection::default()
-    }
-}
-
-fn show(ctx: &DemoContext, name: &str, t: &Table) -> anyhow::Result<()> {
+fn show(d: &Demo, name: &str, t: &Table) -> anyhow::Result<()> {
     let out = OutputArgs {
         format: OutputFormat::Table,
         out: None,
@@ -114,50 +47,106 @@ fn show(ctx: &DemoContext, name: &str, t: &Table) -> anyhow::Result<()> {
     println!();
     // Saved as CSV too, for the report step and for the curious.
     balanza_report::write_atomic(
-        &ctx.dir.join(format!("{name}.csv")),
+        &d.dir.join(format!("{name}.csv")),
         t.render(OutputFormat::Csv).as_bytes(),
     )?;
     Ok(())
 }
 
 /// The data step: balance, import composition and top export products of the reporter.
-pub fn data_step(ctx: &DemoContext) -> anyhow::Result<()> {
-    let app = Context::new();
-    let q = Query::load(&app, &selection(ctx))?;
+fn data_step(d: &Demo) -> anyhow::Result<()> {
+    let ctx = Context::new();
+    let selection = Selection {
+        data: vec![d.dataset.clone()],
+        reporter: d.reporter.clone(),
+        ..Selection::default()
+    };
+    let q = Query::load(&ctx, &selection)?;
     println!(
         "== 1. Where does {}'s trade stand? [{SYNTHETIC_LABEL}] ==\n",
-        ctx.reporter
+        d.reporter
     );
-    let mut t = balance::table(&app, &q, Breakdown::Partner)?;
+    let mut t = balance::table(&ctx, &q, Breakdown::Partner)?;
     t.rows.truncate(10);
     t.note("(the 10 largest partners by total trade; total row left out of this excerpt)");
-    show(ctx, "balance_by_partner", &t)?;
-    show(
-        ctx,
-        "balance_by_year",
-        &balance::table(&app, &q, Breakdown::Year)?,
-    )?;
-    show(
-        ctx,
-        "composition_imports_enduse",
-        &composition::table(&app, &q, balanza_data::Flow::Imports, Breakdown::EndUse)?,
-    )?;
-    show(
-        ctx,
-        "top_export_products",
-        &top::table(
-            &app,
-            &q,
-            balanza_data::Flow::Exports,
-            Breakdown::Product,
-            10,
-        )?,
-    )?;
+    show(d, "balance_by_partner", &t)?;
+    let by_year = balance::table(&ctx, &q, Breakdown::Year)?;
+    show(d, "balance_by_year", &by_year)?;
+    let end_use = composition::table(&ctx, &q, Flow::Imports, Breakdown::EndUse)?;
+    show(d, "composition_imports_enduse", &end_use)?;
+    let top = top::table(&ctx, &q, Flow::Exports, Breakdown::Product, 10)?;
+    show(d, "top_export_products", &top)
+}
+
+/// The PE step: the shipped LDC example on the synthetic world with synthetic MFN tariffs.
+fn simulate_step(d: &Demo) -> anyhow::Result<()> {
+    let s = app(demo::simulate(&Context::new(), d))?;
+    println!(
+        "== Policy scenario (SYNTHETIC world, synthetic tariffs): {} ==",
+        s.scenario.name
+    );
+    for (name, t) in &s.tables {
+        if matches!(name.as_str(), "summary" | "by_measure") {
+            println!("{}", t.to_text());
+        }
+    }
+    println!(
+        "(all tables in {}; try: balanza simulate --scenario examples/scenarios/china_ldc_zero_tariff.toml --data {} --tariffs {} --base-year {})",
+        d.dir.join("simulate").display(),
+        d.dataset.display(),
+        s.tariffs.display(),
+        s.scenario.base_year
+    );
     Ok(())
 }
 
-/// One step of the demo: prints its part and may write files under `ctx.dir`.
-type DemoStep = fn(&DemoContext) -> anyhow::Result<()>;
+/// The GE step: border removal between four countries of a synthetic world.
+fn ge_step(d: &Demo) -> anyhow::Result<()> {
+    let (out, data, scenario) = app(demo::ge(&Context::new(), d))?;
+    println!(
+        "== General equilibrium (SYNTHETIC world of {} countries, seed {}) ==",
+        demo::GE_COUNTRIES,
+        d.seed
+    );
+    println!(
+        "scenario: {}  (files: {}, {})",
+        out.outcome.spec.name,
+        data.display(),
+        scenario.display()
+    );
+    let mut t = out.countries(false);
+    t.title = Some("SYNTHETIC — per country, % changes from baseline".into());
+    print!("{}", out.convergence().to_text());
+    print!("{}", t.to_text());
+    Ok(())
+}
+
+/// The jobs step: a synthetic four-industry input-output table.
+fn jobs_step(d: &Demo) -> anyhow::Result<()> {
+    let tables = app(demo::jobs(&Context::new(), d))?;
+    println!("== jobs (SYNTHETIC) ==");
+    let out = OutputArgs {
+        format: OutputFormat::Table,
+        out: None,
+    };
+    emit(&tables, &out)
+}
+
+/// The last step: a report of whatever the other steps left, in `dir/report.html`.
+fn report_step(d: &Demo) -> anyhow::Result<()> {
+    let out = app(report::demo(&Context::new(), d))?;
+    let path = d.dir.join("report.html");
+    crate::cmd::report::write(&out, &path)?;
+    println!(
+        "Report of the demo ({} sections, open it in a browser): {}",
+        out.report.sections.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// One step of the demo: prints its part and may write files under `dir`.
+type DemoStep = fn(&Demo) -> anyhow::Result<()>;
 
 /// Runs `balanza demo`.
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -175,7 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .unwrap_or_else(|| std::env::temp_dir().join(format!("balanza-demo-{}", args.seed)));
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let ctx = DemoContext {
+    let ctx = Demo {
         dataset: dir.join("world.parquet"),
         dir,
         reporter,
@@ -189,23 +178,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         YEARS.start(),
         YEARS.end()
     );
-    let rows = make_dataset(&ctx)?;
+    let rows = demo::write_dataset(&ctx)?;
     println!(
         "wrote {rows} synthetic flows to {}\n",
         ctx.dataset.display()
     );
 
-    // ---- Demo steps, in pipeline order. LATER STEPS GO HERE: append
-    // ("title", crate::cmd::<area>::demo_step) to this list; each receives the same context. ----
+    // ---- Demo steps, in pipeline order. LATER STEPS GO HERE: write the step's inputs and
+    // run it in balanza_app::demo, print it here, and append ("title", step) to this list. ----
     let steps: Vec<(&str, DemoStep)> = vec![
         ("trade balance, composition, top products", data_step),
-        (
-            "tariff scenario, partial equilibrium",
-            crate::cmd::simulate::demo_step,
-        ),
-        ("general equilibrium", crate::cmd::ge::demo_step),
-        ("jobs in trade", crate::cmd::jobs::demo_step),
-        ("report", crate::cmd::report::demo_step),
+        ("tariff scenario, partial equilibrium", simulate_step),
+        ("general equilibrium", ge_step),
+        ("jobs in trade", jobs_step),
+        ("report", report_step),
     ];
     for (title, step) in steps {
         step(&ctx).map_err(|e| anyhow::anyhow!("demo step `{title}` failed: {e:#}"))?;

@@ -3,7 +3,7 @@
 
 use crate::cmd::common::{app, word, write_or_print, OutputArgs};
 use anyhow::Context as _;
-use balanza_app::{ge, AppError, Context};
+use balanza_app::{ge, Context};
 use balanza_ge::model::StopRule;
 use balanza_ge::{Closure, Method};
 use balanza_report::{write_atomic, OutputFormat};
@@ -111,13 +111,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     write_or_print(&text(&out, &args)?, args.output.out.as_deref())
 }
 
-/// What `balanza ge ARGS` prints, computed in process (the report); `--bilateral` is not
-/// written.
-pub fn stdout(ctx: &Context, args: &Args) -> Result<String, AppError> {
-    let out = ge::run(ctx, &request(args))?;
-    Ok(text(&out, args)?)
-}
-
 fn text(out: &ge::Output, args: &Args) -> anyhow::Result<String> {
     Ok(match args.output.format {
         OutputFormat::Json => {
@@ -142,77 +135,5 @@ fn request(args: &Args) -> ge::Request {
         tol: args.tol,
         max_iter: args.max_iter,
         stop: args.stop,
-    }
-}
-
-/// The demo's GE step: border removal between a few countries of a seeded synthetic world.
-// Called by `balanza demo` once the demo wires its steps in.
-#[allow(dead_code)]
-pub fn demo_step(ctx: &crate::cmd::demo::DemoContext) -> anyhow::Result<()> {
-    use balanza_ge::synthetic::{code, world_csv};
-    std::fs::create_dir_all(&ctx.dir)
-        .with_context(|| format!("cannot create {}", ctx.dir.display()))?;
-    let data = ctx.dir.join("ge_synthetic_world.csv");
-    write_atomic(&data, world_csv(20, ctx.seed, false, 0.3).as_bytes())
-        .with_context(|| format!("cannot write {}", data.display()))?;
-    let members: Vec<String> = (0..4).map(code).collect();
-    let list = members
-        .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let scenario = format!(
-        "name = \"SYNTHETIC: a customs union of {m} removes its internal borders\"\n\
-         [ge]\ndata = \"ge_synthetic_world.csv\"\nreference = \"{r}\"\nsigma = 5\n\
-         costs = [\"ln_dist\", \"cntg\", \"intl_brdr\"]\n\n\
-         [[ge.changes]]\nname = \"no border inside the union\"\nvariable = \"intl_brdr\"\nset = 0\n\
-         exporters = [{list}]\nimporters = [{list}]\n",
-        m = members.join(", "),
-        r = code(0),
-    );
-    let path = ctx.dir.join("ge_scenario.toml");
-    write_atomic(&path, scenario.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let req = ge::Request {
-        scenario: path.clone(),
-        ..ge::Request::default()
-    };
-    let out = app(ge::run(&Context::new(), &req))?;
-    println!(
-        "== General equilibrium (SYNTHETIC world of 20 countries, seed {}) ==",
-        ctx.seed
-    );
-    println!(
-        "scenario: {}  (files: {}, {})",
-        out.outcome.spec.name,
-        data.display(),
-        path.display()
-    );
-    let mut t = out.countries(false);
-    t.title = Some("SYNTHETIC — per country, % changes from baseline".into());
-    print!("{}", out.convergence().to_text());
-    print!("{}", t.to_text());
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The demo step writes its synthetic world and scenario and solves them.
-    #[test]
-    fn demo_step_runs_on_the_synthetic_world() {
-        let dir = std::env::temp_dir().join(format!("balanza-ge-demo-{}", std::process::id()));
-        let ctx = crate::cmd::demo::DemoContext {
-            dir: dir.clone(),
-            dataset: dir.join("unused.parquet"),
-            reporter: "CHN".into(),
-            seed: 7,
-        };
-        demo_step(&ctx).unwrap();
-        let world = std::fs::read_to_string(dir.join("ge_synthetic_world.csv")).unwrap();
-        assert_eq!(world.lines().count(), 20 * 20 + 1);
-        assert!(dir.join("ge_scenario.toml").exists());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -4,13 +4,10 @@
 //! satellite accounts (employment, value added, emissions) embodied in exports, in final
 //! demand, or in a change of exports given by product.
 
-use crate::cmd::common::{app, emit, render, word, OutputArgs};
-use crate::cmd::demo::DemoContext;
-use anyhow::Context as _;
+use crate::cmd::common::{app, emit, word, OutputArgs};
 use balanza_app::jobs::{self, By};
-use balanza_app::{AppError, Context};
-use balanza_report::OutputFormat;
-use std::path::{Path, PathBuf};
+use balanza_app::Context;
+use std::path::PathBuf;
 
 // Shown with `--help`. (The subcommand's one-line doc comment in main.rs resets `long_about`,
 // so the text goes before and after the options instead.)
@@ -119,12 +116,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     emit(&out.tables(), &args.output)
 }
 
-/// What `balanza jobs ARGS` prints, computed in process (the report).
-pub fn stdout(ctx: &Context, args: &Args) -> Result<String, AppError> {
-    let out = jobs::run(ctx, &args.request())?;
-    Ok(render(&out.tables(), args.output.format)?)
-}
-
 impl Args {
     fn request(&self) -> jobs::Request {
         jobs::Request {
@@ -141,142 +132,5 @@ impl Args {
             scale: self.scale,
             matrices: self.matrices.clone(),
         }
-    }
-}
-
-/// Demo: a seeded synthetic four-industry economy, written under `ctx.dir/io_synthetic` in
-/// the documented layout, then analysed like a real table.
-pub fn demo_step(ctx: &DemoContext) -> anyhow::Result<()> {
-    let dir = ctx.dir.join("io_synthetic");
-    write_synthetic_table(&dir, ctx.seed)?;
-    let args = Args {
-        io: dir.clone(),
-        region: None,
-        by: By::Total,
-        satellite: vec![],
-        exports_column: None,
-        changes: None,
-        concordance: vec![],
-        product_column: None,
-        value_column: None,
-        filter: vec![],
-        scale: 1.0,
-        matrices: None,
-        output: OutputArgs {
-            format: OutputFormat::Table,
-            out: None,
-        },
-    };
-    let mut tables = app(jobs::run(&Context::new(), &args.request()))?.tables;
-    for t in &mut tables {
-        t.title = Some(format!(
-            "SYNTHETIC input-output table (seed {}): jobs and value added supported by exports",
-            ctx.seed
-        ));
-        t.note(format!(
-            "SYNTHETIC: a made-up 4-industry economy written to {}; not real statistics",
-            dir.display()
-        ));
-    }
-    println!("== jobs (SYNTHETIC) ==");
-    emit(&tables, &args.output)
-}
-
-/// Writes a small balanced, productive IO table: Z entries in [0, 10], final demand in
-/// [60, 120] per industry (so every column of A sums to well under 1), exports a random part
-/// of it, value added = output − intermediate inputs, jobs per unit of output in [2, 20].
-fn write_synthetic_table(dir: &Path, seed: u64) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    // The data layer's one seeded generator (balanza_data::synth).
-    let mut rng = balanza_data::synth::SplitMix64(seed ^ 0x6a6f_6273);
-    let names = ["agriculture", "manufacturing", "services", "mining"];
-    let n = names.len();
-    let z: Vec<Vec<f64>> = (0..n)
-        .map(|_| (0..n).map(|_| round2(rng.uniform() * 10.0)).collect())
-        .collect();
-    let y: Vec<[f64; 2]> = (0..n)
-        .map(|_| {
-            let total = 60.0 + 60.0 * rng.uniform();
-            let exp = round2(total * (0.1 + 0.5 * rng.uniform()));
-            [round2(total - exp), exp]
-        })
-        .collect();
-    let x: Vec<f64> = (0..n)
-        .map(|i| z[i].iter().sum::<f64>() + y[i][0] + y[i][1])
-        .collect();
-    let va: Vec<f64> = (0..n)
-        .map(|j| x[j] - (0..n).map(|i| z[i][j]).sum::<f64>())
-        .collect();
-    let jobs: Vec<f64> = (0..n)
-        .map(|j| (x[j] * (2.0 + 18.0 * rng.uniform())).round())
-        .collect();
-    let header = names.join(",");
-    let mut zs = format!("row,{header}\n");
-    let mut ys = "row,domestic_final_demand,exports\n".to_string();
-    let mut xs = "row,gross_output\n".to_string();
-    let mut es = "row,employment\n".to_string();
-    for i in 0..n {
-        let row: Vec<String> = z[i].iter().map(|v| v.to_string()).collect();
-        zs.push_str(&format!("{},{}\n", names[i], row.join(",")));
-        ys.push_str(&format!("{},{},{}\n", names[i], y[i][0], y[i][1]));
-        xs.push_str(&format!("{},{}\n", names[i], x[i]));
-        es.push_str(&format!("{},{}\n", names[i], jobs[i]));
-    }
-    let vs = format!(
-        "row,{header}\nvalue_added,{}\n",
-        va.iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    for (file, text) in [
-        ("Z.csv", zs),
-        ("Y.csv", ys),
-        ("x.csv", xs),
-        ("employment.csv", es),
-        ("value_added.csv", vs),
-    ] {
-        let p = dir.join(file);
-        balanza_report::write_atomic(&p, text.as_bytes())
-            .with_context(|| format!("writing {}", p.display()))?;
-    }
-    Ok(())
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use balanza_leontief::{Analysis, IoSystem, LoadOptions};
-
-    #[test]
-    fn demo_table_is_seeded_balanced_and_productive() {
-        let dir = std::env::temp_dir().join(format!("balanza-jobs-demo-{}", std::process::id()));
-        let ctx = DemoContext {
-            dir: dir.clone(),
-            dataset: dir.join("unused.parquet"),
-            reporter: "SYN".into(),
-            seed: 7,
-        };
-        demo_step(&ctx).unwrap();
-        let z1 = std::fs::read_to_string(dir.join("io_synthetic/Z.csv")).unwrap();
-        demo_step(&ctx).unwrap();
-        let z2 = std::fs::read_to_string(dir.join("io_synthetic/Z.csv")).unwrap();
-        assert_eq!(z1, z2, "same seed, same table");
-        let sys = IoSystem::load(&dir.join("io_synthetic"), &LoadOptions::default()).unwrap();
-        // Balanced by construction: no "does not balance" note; value added = x − Z'1 > 0.
-        assert!(sys.notes.iter().all(|n| !n.contains("does not balance")));
-        let an = Analysis::new(&sys).unwrap();
-        assert!(an.notes.is_empty(), "{:?}", an.notes);
-        // No imports or taxes in this economy, so value added closes every column and the
-        // value added embodied in exports is the exports themselves (v' L = 1').
-        let e = sys.exports().unwrap();
-        let va = sys.find_satellites("value_added");
-        let content = an.content(va[0], &e).total;
-        assert!((content - e.iter().sum::<f64>()).abs() < 1e-9, "{content}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

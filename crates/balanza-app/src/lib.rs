@@ -19,17 +19,41 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod balance;
 pub mod composition;
 pub mod context;
+pub mod demo;
 pub mod error;
 pub mod estimate;
 pub mod ge;
 pub mod jobs;
 pub mod query;
+pub mod report;
 pub mod simulate;
 pub mod top;
 
+pub use analysis::Analysis;
 pub use balanza_report::{Cell, OutputFormat, Table};
 pub use context::Context;
 pub use error::{AppError, Fault};
+
+/// Tables as the command line prints them in `format`: in JSON one table is its array of row
+/// objects and several are an array of those arrays, in order; text and CSV renderings are
+/// separated by a blank line.
+pub fn render(tables: &[Table], format: OutputFormat) -> anyhow::Result<String> {
+    Ok(match format {
+        OutputFormat::Json if tables.len() == 1 => tables[0].render(OutputFormat::Json),
+        OutputFormat::Json => {
+            let all: Vec<_> = tables.iter().map(Table::to_json).collect();
+            let mut s = serde_json::to_string_pretty(&all)?;
+            s.push('\n');
+            s
+        }
+        fmt => tables
+            .iter()
+            .map(|t| t.render(fmt))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
+}

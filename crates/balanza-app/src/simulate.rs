@@ -523,3 +523,29 @@ pub fn write_dir(
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+/// Named tables as `balanza simulate` prints them: in JSON one object keyed by table name, in
+/// CSV each table under a `# name` line, as text one after the other.
+pub fn render_named(tables: &[&(String, Table)], format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Json => {
+            let mut obj = serde_json::Map::new();
+            for (name, t) in tables {
+                obj.insert(name.clone(), t.to_json());
+            }
+            let mut s = serde_json::to_string_pretty(&obj).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        OutputFormat::Csv => tables
+            .iter()
+            .map(|(name, t)| format!("# {name}\n{}", t.to_csv()))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        OutputFormat::Table => tables
+            .iter()
+            .map(|(_, t)| t.to_text())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
