@@ -142,17 +142,25 @@ fn parse_chunk(
     ncols: usize,
     first_line: &dyn Fn() -> usize,
     more_bytes: usize,
-) -> Result<Vec<Builder>, DataError> {
+) -> Result<Chunk, DataError> {
     if !text.contains(&b'"') {
         return parse_plain_chunk(path, text, idx, ncols, first_line, more_bytes);
     }
     let first_line = first_line();
     let mut b: Vec<Builder> = idx.iter().map(|_| Builder::Num(Vec::new())).collect();
+    let mut blanks = Vec::new();
     let mut ranges = Vec::with_capacity(ncols);
     let mut buf = Vec::new();
+    let mut off = 0;
     for (k, raw) in text.split(|&c| c == b'\n').enumerate() {
+        let end = off + raw.len();
+        off = end + 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.is_empty() {
+            // The empty piece after the final newline is not a line of the file.
+            if end < text.len() {
+                blanks.push(first_line + k);
+            }
             continue;
         }
         let quoted = split_record(line, &mut buf, &mut ranges);
@@ -168,8 +176,11 @@ fn parse_chunk(
             }
         }
     }
-    Ok(b)
+    Ok((b, blanks))
 }
+
+/// A parsed chunk: its columns, and the file line numbers of the blank lines it skipped.
+type Chunk = (Vec<Builder>, Vec<usize>);
 
 /// [`parse_chunk`] for text without quotes (the usual numeric panel): one scan of each line
 /// that hands the wanted fields to their builders as it meets them, with the builders sized
@@ -181,7 +192,7 @@ fn parse_plain_chunk(
     ncols: usize,
     first_line: &dyn Fn() -> usize,
     more_bytes: usize,
-) -> Result<Vec<Builder>, DataError> {
+) -> Result<Chunk, DataError> {
     // Rows expected from the mean length of the first (up to) 1000 lines; never more than a
     // line of bare separators per row allows.
     let sample = text
@@ -201,9 +212,17 @@ fn parse_plain_chunk(
     for (k, &j) in idx.iter().enumerate() {
         slot[j] = Some(k);
     }
+    let mut blanks = Vec::new();
+    let mut off = 0;
     for (k, raw) in text.split(|&c| c == b'\n').enumerate() {
+        let end = off + raw.len();
+        off = end + 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.is_empty() {
+            // Rare: `first_line` (a count over the first half for the second) only then.
+            if end < text.len() {
+                blanks.push(first_line() + k);
+            }
             continue;
         }
         let mut field = 0;
@@ -224,7 +243,7 @@ fn parse_plain_chunk(
             b[k].push(&line[start..]);
         }
     }
-    Ok(b)
+    Ok((b, blanks))
 }
 
 /// A record whose field count is not the header's: the file, its 1-based line, both counts.
@@ -272,6 +291,56 @@ fn map_plain(path: &Path) -> Result<Option<memmap2::Mmap>, DataError> {
     Ok(unsafe { memmap2::MmapOptions::new().populate().map(&f) }.ok())
 }
 
+/// The column names of a CSV header line (a UTF-8 byte-order mark and `\r` dropped, quotes
+/// honoured, names trimmed).
+fn header_names(line: &[u8]) -> Vec<String> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
+    let mut ranges = Vec::new();
+    let mut buf = Vec::new();
+    let quoted = split_record(line, &mut buf, &mut ranges);
+    ranges
+        .iter()
+        .map(|r| {
+            let f = if quoted {
+                &buf[r.start][..]
+            } else {
+                &line[r.clone()]
+            };
+            String::from_utf8_lossy(f).trim().to_string()
+        })
+        .collect()
+}
+
+/// The column names of a CSV, gzip'd CSV or Parquet file, in order (for readers that choose
+/// their columns by name, then read them with [`read_columns`]).
+pub fn column_names(path: &Path) -> Result<Vec<String>, DataError> {
+    use std::io::BufRead;
+    if crate::read::is_parquet(path) {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let f = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+        let reader = SerializedFileReader::new(f).map_err(|e| DataError::Parquet {
+            path: path.to_path_buf(),
+            message: format!("not a readable Parquet file: {e}"),
+        })?;
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        return Ok((0..schema.num_columns())
+            .map(|i| schema.column(i).path().string())
+            .collect());
+    }
+    let (reader, _, _) = crate::read::open_input(path)?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(reader)
+        .take(1 << 20)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| DataError::io(path, e))?;
+    let line = line.strip_suffix(b"\n").unwrap_or(&line);
+    if line.is_empty() {
+        return Err(DataError::format(path, "the file is empty: no header line"));
+    }
+    Ok(header_names(line))
+}
+
 /// Reads the columns `needed` (in that order) of a CSV, gzip'd CSV or Parquet file into a
 /// frame; the format is recognised by the file's first bytes. An unknown column is an error
 /// listing the file's columns; a record with the wrong number of fields names its line.
@@ -295,27 +364,27 @@ pub fn read_columns(path: &Path, needed: &[String]) -> Result<Frame, DataError> 
             &owned
         }
     };
+    let frame = parse_csv_columns(data, path, Some(needed));
+    drop(mapped);
+    frame
+}
+
+/// Parses CSV text already in memory into a frame of the columns `needed` (all of them, in
+/// the file's order, with `None`), by the same rules as [`read_columns`]; `source` names the
+/// text in messages.
+pub fn parse_csv_columns(
+    data: &[u8],
+    source: &Path,
+    needed: Option<&[String]>,
+) -> Result<Frame, DataError> {
+    let path = source;
     let hdr_end = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
-    let header_line = data[..hdr_end]
-        .strip_suffix(b"\r")
-        .unwrap_or(&data[..hdr_end]);
-    let header_line = header_line
-        .strip_prefix(b"\xef\xbb\xbf")
-        .unwrap_or(header_line);
-    let mut ranges = Vec::new();
-    let mut buf = Vec::new();
-    let quoted = split_record(header_line, &mut buf, &mut ranges);
-    let names: Vec<String> = ranges
-        .iter()
-        .map(|r| {
-            let f = if quoted {
-                &buf[r.start][..]
-            } else {
-                &header_line[r.clone()]
-            };
-            String::from_utf8_lossy(f).trim().to_string()
-        })
-        .collect();
+    let names = header_names(&data[..hdr_end]);
+    if names.len() == 1 && names[0].is_empty() {
+        return Err(DataError::format(path, "the file is empty: no header line"));
+    }
+    let needed = needed.map_or_else(|| names.clone(), <[String]>::to_vec);
+    let needed = &needed[..];
     let idx = positions(path, &names, needed)?;
     let body = if hdr_end < data.len() {
         &data[hdr_end + 1..]
@@ -346,10 +415,12 @@ pub fn read_columns(path: &Path, needed: &[String]) -> Result<Frame, DataError> 
                 let ra = ha.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
                 (ra, rb)
             });
-            let (ra, rb) = (ra?, rb?);
+            let ((ra, mut blanks), (rb, blanks_b)) = (ra?, rb?);
+            blanks.extend(blanks_b);
             // The first half's columns have room for the second's: appending copies without
             // reallocating (one column per core).
-            ra.into_par_iter()
+            let builders = ra
+                .into_par_iter()
                 .zip(rb)
                 .map(|(x, y)| match (x, y) {
                     (Builder::Num(mut p), Builder::Num(q)) => {
@@ -362,17 +433,19 @@ pub fn read_columns(path: &Path, needed: &[String]) -> Result<Frame, DataError> 
                         Builder::Text(t)
                     }
                 })
-                .collect()
+                .collect();
+            (builders, blanks)
         }
         None => parse_chunk(path, body, &idx, ncols, &|| 2, 0)?,
     };
-    drop(mapped);
+    let (builders, blanks) = builders;
     let n = match builders.first() {
         Some(Builder::Num(v)) => v.len(),
         Some(Builder::Text(t)) => t.len(),
         None => 0,
     };
     let mut frame = Frame::new(n);
+    frame.blank_lines = blanks;
     for (c, b) in needed.iter().zip(builders) {
         let col = match b {
             Builder::Num(v) => Column::Num(v),
@@ -634,6 +707,26 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Blank lines are skipped but counted, so a row's line is its line in the file, with and
+    /// without quotes; the names come from the header alone, gzip'd or not.
+    #[test]
+    fn row_lines_count_blank_lines_and_names_come_from_the_header() {
+        for (name, text) in [
+            ("blank.csv", &b"a,b\n1,x\n\n2,y\r\n\r\n\n3,z\n"[..]),
+            ("blankq.csv", &b"a,\"b\"\n1,x\n\n2,\"y\"\r\n\r\n\n3,z"[..]),
+        ] {
+            let p = write(name, text);
+            assert_eq!(column_names(&p).unwrap(), names(&["a", "b"]));
+            let f = read_columns(&p, &names(&["a", "b"])).unwrap();
+            assert_eq!(f.row_lines(), vec![2, 4, 7], "{name}");
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"\xef\xbb\xbfexporter , importer\nA,B\n").unwrap();
+        let p = write("names.csv.gz", &gz.finish().unwrap());
+        assert_eq!(column_names(&p).unwrap(), names(&["exporter", "importer"]));
+        assert!(column_names(&write("empty.csv", b"")).is_err());
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub struct Frame {
     names: Vec<String>,
     cols: Vec<Column>,
     n: usize,
+    /// 1-based file lines of the blank lines a CSV reader skipped, ascending (for messages
+    /// that name a row's line).
+    pub(crate) blank_lines: Vec<usize>,
 }
 
 impl Frame {
@@ -90,6 +93,7 @@ impl Frame {
             names: Vec::new(),
             cols: Vec::new(),
             n,
+            blank_lines: Vec::new(),
         }
     }
 
@@ -119,6 +123,23 @@ impl Frame {
     /// Column names in order.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    /// The 1-based file line of every row of a frame read from CSV (header on line 1, blank
+    /// lines skipped); for Parquet and built frames, the row number plus one.
+    pub fn row_lines(&self) -> Vec<usize> {
+        let mut out = Vec::with_capacity(self.n);
+        let mut blanks = self.blank_lines.iter().peekable();
+        let mut line = 2;
+        for _ in 0..self.n {
+            while blanks.peek() == Some(&&line) {
+                blanks.next();
+                line += 1;
+            }
+            out.push(line);
+            line += 1;
+        }
+        out
     }
 
     /// The column called `name`, or an error listing the available ones.

@@ -24,7 +24,7 @@ pub mod testdata;
 pub mod validate;
 pub mod words;
 
-pub use columns::read_columns;
+pub use columns::{column_names, read_columns};
 pub use error::DataError;
 pub use frame::{Column, Frame, FrameError};
 pub use parquet_io::{ingest, load};

@@ -22,81 +22,42 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// Parses CSV text (RFC 4180 quoting, `\n` or `\r\n` line ends, first line = header).
+    /// Parses CSV text (first line = header) with the data layer's CSV rules (quotes, `\r\n`,
+    /// blank lines skipped but counted in line numbers); `source` names it in messages.
     pub fn parse_csv(text: &str, source: &str) -> Result<Frame, GeError> {
-        let mut records = Vec::new();
-        let mut field = String::new();
-        let mut record: Vec<String> = Vec::new();
-        let mut in_quotes = false;
-        let mut line = 1usize;
-        let mut start_line = 1usize;
-        let mut chars = text.chars().peekable();
-        // One pass over the characters: bounded by the file size.
-        while let Some(c) = chars.next() {
-            if in_quotes {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    '"' => in_quotes = false,
-                    '\n' => {
-                        line += 1;
-                        field.push(c);
-                    }
-                    _ => field.push(c),
-                }
-                continue;
-            }
-            match c {
-                '"' if field.is_empty() => in_quotes = true,
-                ',' => record.push(std::mem::take(&mut field)),
-                '\r' if chars.peek() == Some(&'\n') => {}
-                '\n' => {
-                    record.push(std::mem::take(&mut field));
-                    if !(record.len() == 1 && record[0].is_empty()) {
-                        records.push((start_line, std::mem::take(&mut record)));
-                    }
-                    record.clear();
-                    line += 1;
-                    start_line = line;
-                }
-                _ => field.push(c),
+        let cols = balanza_data::columns::parse_csv_columns(
+            text.as_bytes(),
+            std::path::Path::new(source),
+            None,
+        )
+        .map_err(|e| GeError::Input(e.to_string()))?;
+        Ok(Frame::from_columns(&cols, source))
+    }
+
+    /// The cells of a frame read by the data layer, as text (numbers in their shortest form,
+    /// missing ones empty), with each row's line in the file.
+    fn from_columns(cols: &balanza_data::Frame, source: &str) -> Frame {
+        use balanza_data::frame::Column;
+        let names: Vec<String> = cols.names().to_vec();
+        let n = cols.nrows();
+        let mut rows = vec![Vec::with_capacity(names.len()); n];
+        for name in &names {
+            // Every name comes from the frame itself.
+            let Ok(col) = cols.get(name) else { continue };
+            for (i, row) in rows.iter_mut().enumerate() {
+                row.push(match col {
+                    Column::Num(v) if v[i].is_nan() => String::new(),
+                    Column::Num(v) => v[i].to_string(),
+                    Column::Text { codes, levels } => levels[codes[i] as usize].clone(),
+                });
             }
         }
-        if in_quotes {
-            return Err(GeError::Input(format!(
-                "{source}:{start_line}: a quoted field is never closed"
-            )));
-        }
-        if !field.is_empty() || !record.is_empty() {
-            record.push(field);
-            records.push((start_line, record));
-        }
-        let mut it = records.into_iter();
-        let (_, names) = it
-            .next()
-            .ok_or_else(|| GeError::Input(format!("{source}: the file is empty")))?;
-        let names: Vec<String> = names.into_iter().map(|s| s.trim().to_string()).collect();
-        let mut rows = Vec::new();
-        let mut lines = Vec::new();
-        for (ln, r) in it {
-            if r.len() != names.len() {
-                return Err(GeError::Input(format!(
-                    "{source}:{ln}: {} fields, but the header has {}",
-                    r.len(),
-                    names.len()
-                )));
-            }
-            rows.push(r);
-            lines.push(ln);
-        }
-        Ok(Frame {
+        Frame {
             source: source.to_string(),
             names,
             rows,
-            lines,
-        })
+            lines: cols.row_lines(),
+        }
     }
 
     /// Column index by name (case-insensitive), or an error listing the columns.
@@ -129,30 +90,18 @@ impl Frame {
     }
 }
 
-/// Reads a CSV file, gzip-compressed or not (detected from the first two bytes by the data
-/// layer's one gzip sniffer).
+/// Reads a CSV, gzip'd CSV or Parquet file through the data layer's one reader per format.
 pub fn read_frame(path: &std::path::Path) -> Result<Frame, GeError> {
-    use std::io::Read;
-    let bytes = std::fs::read(path).map_err(|e| GeError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let text = if balanza_data::read::is_gzip(&bytes) {
-        let mut s = String::new();
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .map_err(|e| {
-                GeError::Input(format!(
-                    "{}: not valid gzip'd UTF-8 text: {e}",
-                    path.display()
-                ))
-            })?;
-        s
-    } else {
-        String::from_utf8(bytes)
-            .map_err(|e| GeError::Input(format!("{}: not UTF-8 text: {e}", path.display())))?
+    let data_error = |e: balanza_data::DataError| match e {
+        balanza_data::DataError::Io { .. } => GeError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+        other => GeError::Input(other.to_string()),
     };
-    Frame::parse_csv(&text, &path.display().to_string())
+    let names = balanza_data::column_names(path).map_err(data_error)?;
+    let cols = balanza_data::read_columns(path, &names).map_err(data_error)?;
+    Ok(Frame::from_columns(&cols, &path.display().to_string()))
 }
 
 impl Frame {
@@ -365,11 +314,11 @@ mod tests {
 
     #[test]
     fn quoted_fields_and_errors_with_lines() {
-        let f = Frame::parse_csv("a,b\n\"x,1\",2\r\ny,zz\n", "t.csv").unwrap();
+        let f = Frame::parse_csv("a,b\n\"x,1\",2\r\n\ny,zz\n", "t.csv").unwrap();
         assert_eq!(f.rows[0][0], "x,1");
-        assert_eq!(f.lines, vec![2, 3]);
+        assert_eq!(f.lines, vec![2, 4]);
         let err = f.number(1, 1).unwrap_err().to_string();
-        assert!(err.contains("t.csv:3") && err.contains("`b`"), "{err}");
+        assert!(err.contains("t.csv:4") && err.contains("`b`"), "{err}");
     }
 
     #[test]

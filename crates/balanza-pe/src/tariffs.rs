@@ -89,70 +89,46 @@ fn norm_header(h: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Opens a file, decompressing `.gz`.
+/// Opens a text file, decompressing gzip (recognised by the data layer's one sniffer).
 pub(crate) fn open_text(path: &Path) -> Result<Box<dyn Read>, PeError> {
-    let f = std::fs::File::open(path).map_err(|e| PeError::Io {
+    let (reader, _, _) = balanza_data::read::open_input(path).map_err(|e| PeError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-    {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(
-            std::io::BufReader::new(f),
-        )))
-    } else {
-        Ok(Box::new(std::io::BufReader::new(f)))
-    }
+    Ok(Box::new(reader))
 }
 
-/// True for a `.parquet` file or one that starts with Parquet's magic bytes.
-fn is_parquet(path: &Path) -> bool {
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    {
-        return true;
-    }
-    balanza_data::read::is_parquet(path)
-}
-
-/// A Parquet tariff table as CSV text (header = column names), so both formats share one
-/// validating reader. Tariff tables are small (one row per line and regime), so the text copy
-/// costs little; row numbers in errors count the header as line 1, like CSV.
-fn parquet_as_csv(path: &Path) -> Result<Vec<u8>, PeError> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    use parquet::record::Field;
-    let err = |m: String| PeError::Io {
-        path: path.to_path_buf(),
-        message: m,
+/// The rows of a Parquet tariff table as text cells, through the data layer's Parquet reader
+/// (numbers in their shortest form, nulls empty), with the column names.
+fn parquet_rows(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), PeError> {
+    use balanza_data::frame::Column;
+    let err = |e: balanza_data::DataError| match e {
+        balanza_data::DataError::Io { .. } => PeError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+        other => PeError::File {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: other.to_string(),
+        },
     };
-    let f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-    let reader =
-        SerializedFileReader::new(f).map_err(|e| err(format!("not a Parquet file: {e}")))?;
-    let schema = reader.metadata().file_metadata().schema_descr_ptr();
-    let names: Vec<String> = (0..schema.num_columns())
-        .map(|i| schema.column(i).name().to_string())
-        .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&names).map_err(|e| err(e.to_string()))?;
-    let rows = reader.get_row_iter(None).map_err(|e| err(e.to_string()))?;
-    for row in rows {
-        let row = row.map_err(|e| err(e.to_string()))?;
-        let cells: Vec<String> = row
-            .get_column_iter()
-            .map(|(_, v)| match v {
-                Field::Null => String::new(),
-                Field::Str(s) => s.clone(),
-                Field::Float(x) => f64::from(*x).to_string(),
-                Field::Double(x) => x.to_string(),
-                other => other.to_string(),
-            })
-            .collect();
-        w.write_record(&cells).map_err(|e| err(e.to_string()))?;
+    let names = balanza_data::column_names(path).map_err(err)?;
+    let frame = balanza_data::read_columns(path, &names).map_err(err)?;
+    let mut rows = vec![Vec::with_capacity(names.len()); frame.nrows()];
+    for name in &names {
+        // Every name comes from the file itself.
+        let Ok(col) = frame.get(name) else { continue };
+        for (i, row) in rows.iter_mut().enumerate() {
+            row.push(match col {
+                Column::Num(v) if v[i].is_nan() => String::new(),
+                Column::Num(v) => v[i].to_string(),
+                Column::Text { codes, levels } => levels[codes[i] as usize].clone(),
+            });
+        }
     }
-    w.into_inner().map_err(|e| err(e.to_string()))
+    Ok((names, rows))
 }
 
 fn resolve_country(code: &str) -> Option<String> {
@@ -170,27 +146,50 @@ impl TariffTable {
     /// Reads a plain or WITS/TRAINS tariff CSV, or a Parquet file with the plain columns (see
     /// the module docs).
     pub fn read(path: &Path) -> Result<TariffTable, PeError> {
-        if is_parquet(path) {
-            let csv_text = parquet_as_csv(path)?;
-            return Self::read_csv(path, Box::new(std::io::Cursor::new(csv_text)));
-        }
-        Self::read_csv(path, open_text(path)?)
-    }
-
-    fn read_csv(path: &Path, reader: Box<dyn Read>) -> Result<TariffTable, PeError> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let ferr = |line: u64, col: usize, message: String| PeError::File {
             path: path.to_path_buf(),
             line,
             column: col,
             message,
         };
-        let headers: Vec<String> = rdr
+        // By content, or by name (a damaged `.parquet` file gets the Parquet reader's error).
+        let parquet_name = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        if parquet_name || balanza_data::read::is_parquet(path) {
+            let (names, rows) = parquet_rows(path)?;
+            return Self::from_rows(path, &names, rows.into_iter().map(Ok));
+        }
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(open_text(path)?);
+        let names: Vec<String> = rdr
             .headers()
             .map_err(|e| ferr(1, 1, e.to_string()))?
             .iter()
-            .map(norm_header)
+            .map(str::to_string)
             .collect();
+        let rows = rdr.into_records().enumerate().map(|(k, rec)| {
+            rec.map(|r| r.iter().map(str::to_string).collect())
+                .map_err(|e| ferr(k as u64 + 2, 1, e.to_string()))
+        });
+        Self::from_rows(path, &names, rows)
+    }
+
+    /// Validates and collects tariff rows given as text cells under `names` (line 1 is the
+    /// header, row k is line k + 2, as in a CSV file).
+    fn from_rows(
+        path: &Path,
+        names: &[String],
+        rows: impl Iterator<Item = Result<Vec<String>, PeError>>,
+    ) -> Result<TariffTable, PeError> {
+        let ferr = |line: u64, col: usize, message: String| PeError::File {
+            path: path.to_path_buf(),
+            line,
+            column: col,
+            message,
+        };
+        let headers: Vec<String> = names.iter().map(|h| norm_header(h)).collect();
         let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
         let wits = find(&["dutytype", "simpleaverage"]).is_some();
         let col_imp = find(&[
@@ -241,10 +240,10 @@ impl TariffTable {
         let mut acc: HashMap<Key, (f64, u32)> = HashMap::new();
         let mut order: Vec<Key> = Vec::new();
         let mut table = TariffTable::default();
-        for (k, rec) in rdr.records().enumerate() {
+        for (k, rec) in rows.enumerate() {
             let line = k as u64 + 2;
-            let rec = rec.map_err(|e| ferr(line, 1, e.to_string()))?;
-            let get = |c: usize| rec.get(c).unwrap_or("").trim();
+            let rec = rec?;
+            let get = |c: usize| rec.get(c).map_or("", |v| v.trim());
             let mut regime = col_regime.map_or(String::new(), |c| get(c).to_string());
             if let Some(cd) = col_duty {
                 match get(cd).to_ascii_uppercase().as_str() {
