@@ -24,7 +24,7 @@ Examples:
 pub struct Args {
     #[command(flatten)]
     pub query: QueryArgs,
-    /// imports or exports.
+    /// imports or exports (default imports, as for every command with --flow).
     #[arg(long, default_value = "imports", value_name = "FLOW", value_parser = word::<Flow>())]
     pub flow: Flow,
     /// Classes: enduse, hs2, hs4, section, partner or product.

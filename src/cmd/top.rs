@@ -18,8 +18,8 @@ Examples:
 pub struct Args {
     #[command(flatten)]
     pub query: QueryArgs,
-    /// imports or exports.
-    #[arg(long, default_value = "exports", value_name = "FLOW", value_parser = word::<Flow>())]
+    /// imports or exports (default imports, as for every command with --flow).
+    #[arg(long, default_value = "imports", value_name = "FLOW", value_parser = word::<Flow>())]
     pub flow: Flow,
     /// partner or product.
     #[arg(long, default_value = "partner", value_name = "BY", value_parser = word::<Breakdown>())]

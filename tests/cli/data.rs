@@ -580,6 +580,32 @@ fn mapped_country_level_panel_matches_the_raw_file() {
     assert!(rel(num(t, "imports"), im) <= 1e-9);
 }
 
+/// `--flow` has one default, imports, in `top` as in `composition`: leaving it out gives the
+/// imports table, titled as such, and not the exports one.
+#[test]
+fn top_and_composition_default_to_imports() {
+    let dir = scratch("flow-default");
+    let Some(data) = ingest_baci(&dir) else {
+        return;
+    };
+    let d = data.to_str().unwrap();
+    let run_with = |cmd: &str, flow: Option<&str>| -> serde_json::Value {
+        let mut a = vec![cmd, "--by", "partner", "--data", d, "--reporter", "ZAF"];
+        a.extend(["--format", "json"]);
+        if let Some(f) = flow {
+            a.extend(["--flow", f]);
+        }
+        let o = run(&a);
+        assert!(o.status.success(), "{a:?}: {}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    for cmd in ["top", "composition"] {
+        let default = run_with(cmd, None);
+        assert_eq!(default, run_with(cmd, Some("imports")), "{cmd}");
+        assert_ne!(default, run_with(cmd, Some("exports")), "{cmd}");
+    }
+}
+
 #[test]
 fn top_partners_with_and_without_growth() {
     // One year (BACI 2020): value and share only, with a note on growth; the largest partner's

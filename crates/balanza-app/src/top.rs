@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub struct Request {
     /// The data, reporter and years.
     pub selection: Selection,
-    /// Exports (default) or imports.
+    /// Imports (default, as in every analysis with a flow) or exports.
     pub flow: Flow,
     /// Partner (default) or product.
     pub by: Breakdown,
@@ -26,7 +26,7 @@ impl Default for Request {
     fn default() -> Self {
         Self {
             selection: Selection::default(),
-            flow: Flow::Exports,
+            flow: Flow::Imports,
             by: Breakdown::Partner,
             n: 20,
         }
