@@ -142,6 +142,22 @@ impl Frame {
         out
     }
 
+    /// Every row as text cells, in column order: numbers in their shortest form, missing
+    /// numbers empty, text as read (for row-wise readers that validate cells themselves).
+    pub fn text_rows(&self) -> Vec<Vec<String>> {
+        let mut rows = vec![Vec::with_capacity(self.cols.len()); self.n];
+        for col in &self.cols {
+            for (i, row) in rows.iter_mut().enumerate() {
+                row.push(match col {
+                    Column::Num(v) if v[i].is_nan() => String::new(),
+                    Column::Num(v) => v[i].to_string(),
+                    Column::Text { codes, levels } => levels[codes[i] as usize].clone(),
+                });
+            }
+        }
+        rows
+    }
+
     /// The column called `name`, or an error listing the available ones.
     pub fn get(&self, name: &str) -> Result<&Column, FrameError> {
         match self.names.iter().position(|x| x == name) {
@@ -157,6 +173,21 @@ impl Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_rows_write_numbers_shortest_and_missing_empty() {
+        let mut f = Frame::new(2);
+        f.push("x", Column::Num(vec![3.0, f64::NAN])).unwrap();
+        f.push("g", Column::from_strings(&["a", "b"])).unwrap();
+        f.push("y", Column::Num(vec![0.1, 1e20])).unwrap();
+        assert_eq!(
+            f.text_rows(),
+            vec![
+                vec!["3", "a", "0.1"],
+                vec!["", "b", "100000000000000000000"]
+            ]
+        );
+    }
 
     #[test]
     fn push_checks_lengths_and_get_lists_the_columns() {

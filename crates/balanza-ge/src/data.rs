@@ -37,21 +37,8 @@ impl Frame {
     /// The cells of a frame read by the data layer, as text (numbers in their shortest form,
     /// missing ones empty), with each row's line in the file.
     fn from_columns(cols: &balanza_data::Frame, source: &str) -> Frame {
-        use balanza_data::frame::Column;
         let names: Vec<String> = cols.names().to_vec();
-        let n = cols.nrows();
-        let mut rows = vec![Vec::with_capacity(names.len()); n];
-        for name in &names {
-            // Every name comes from the frame itself.
-            let Ok(col) = cols.get(name) else { continue };
-            for (i, row) in rows.iter_mut().enumerate() {
-                row.push(match col {
-                    Column::Num(v) if v[i].is_nan() => String::new(),
-                    Column::Num(v) => v[i].to_string(),
-                    Column::Text { codes, levels } => levels[codes[i] as usize].clone(),
-                });
-            }
-        }
+        let rows = cols.text_rows();
         Frame {
             source: source.to_string(),
             names,

@@ -101,7 +101,6 @@ pub(crate) fn open_text(path: &Path) -> Result<Box<dyn Read>, PeError> {
 /// The rows of a Parquet tariff table as text cells, through the data layer's Parquet reader
 /// (numbers in their shortest form, nulls empty), with the column names.
 fn parquet_rows(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), PeError> {
-    use balanza_data::frame::Column;
     let err = |e: balanza_data::DataError| match e {
         balanza_data::DataError::Io { .. } => PeError::Io {
             path: path.to_path_buf(),
@@ -116,19 +115,8 @@ fn parquet_rows(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), PeError>
     };
     let names = balanza_data::column_names(path).map_err(err)?;
     let frame = balanza_data::read_columns(path, &names).map_err(err)?;
-    let mut rows = vec![Vec::with_capacity(names.len()); frame.nrows()];
-    for name in &names {
-        // Every name comes from the file itself.
-        let Ok(col) = frame.get(name) else { continue };
-        for (i, row) in rows.iter_mut().enumerate() {
-            row.push(match col {
-                Column::Num(v) if v[i].is_nan() => String::new(),
-                Column::Num(v) => v[i].to_string(),
-                Column::Text { codes, levels } => levels[codes[i] as usize].clone(),
-            });
-        }
-    }
-    Ok((names, rows))
+    // The frame's own names: a repeated header name is one column in the frame.
+    Ok((frame.names().to_vec(), frame.text_rows()))
 }
 
 fn resolve_country(code: &str) -> Option<String> {
