@@ -159,6 +159,14 @@ pub struct QueryArgs {
     /// hs2017_descriptions.csv, ...), needed for end use and product descriptions.
     #[arg(long, value_name = "DIR")]
     pub refdata: Option<PathBuf>,
+    /// Keep only these partners: ISO3 codes or group expressions as in scenarios (`USA,DEU`,
+    /// `ldc and china_relations`), members as of December 31 of the last year kept.
+    #[arg(long, value_name = "EXPR")]
+    pub partner: Option<String>,
+    /// Keep only these products: HS chapters, headings or subheadings (2, 4 or 6 digits),
+    /// comma-separated, e.g. `84,8501,850440`.
+    #[arg(long, value_name = "HS,...")]
+    pub product: Option<String>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -175,6 +183,8 @@ impl QueryArgs {
             rates: self.rates.clone(),
             refdata: self.refdata.clone(),
             read: self.read.request(),
+            partner: self.partner.clone(),
+            product: self.product.clone(),
         }
     }
 }

@@ -682,3 +682,137 @@ fn top_partners_with_and_without_growth() {
         assert!((num(r, "cagr") - ((l / f).powf(0.25) - 1.0)).abs() < 1e-12);
     }
 }
+
+#[test]
+fn partner_and_product_filters_match_the_raw_file() {
+    let dir = scratch("data-filters");
+    let (Some(ds), Some(raw)) = (ingest_baci(&dir), baci_rows()) else {
+        return;
+    };
+    let d = ds.to_str().unwrap();
+    let balance = |extra: &[&str]| {
+        let mut a = vec!["balance", "--data", d, "--reporter", "ZAF", "--by"];
+        a.extend_from_slice(extra);
+        a.extend(["--format", "json"]);
+        json_rows(&a)
+    };
+    let all = balance(&["partner"]);
+    // Two partners: their rows are the unfiltered rows, and the total is their sum.
+    let two = balance(&["partner", "--partner", "USA,DEU"]);
+    assert_eq!(two.len(), 3, "USA, DEU and the total");
+    for col in ["exports", "imports", "balance"] {
+        for iso in ["USA", "DEU"] {
+            let (f, u) = (
+                num(row(&two, "partner", iso), col),
+                num(row(&all, "partner", iso), col),
+            );
+            assert!(rel(f, u) <= 1e-9, "{iso} {col}: {f} vs {u}");
+        }
+        let sum = num(row(&all, "partner", "USA"), col) + num(row(&all, "partner", "DEU"), col);
+        assert!(
+            rel(num(row(&two, "partner", "total"), col), sum) <= 1e-9,
+            "total {col}"
+        );
+    }
+    // A group: the UN list of least developed countries on 2020-12-31 (46, Vanuatu having
+    // graduated on 4 December 2020), written out here independently of balanza's groups.
+    let ldc: HashSet<&str> = "AFG AGO BGD BEN BTN BFA BDI KHM CAF TCD COM COD DJI ERI ETH GMB GIN \
+        GNB HTI KIR LAO LSO LBR MDG MWI MLI MRT MOZ MMR NPL NER RWA STP SEN SLE SLB SOM SSD SDN \
+        TLS TGO TUV UGA TZA YEM ZMB"
+        .split_whitespace()
+        .collect();
+    assert_eq!(ldc.len(), 46);
+    let got = balance(&["partner", "--partner", "ldc"]);
+    let names = |rows: &[serde_json::Map<String, Value>]| -> HashSet<String> {
+        rows.iter()
+            .map(|r| r["partner"].as_str().unwrap().to_string())
+            .filter(|p| p != "total")
+            .collect()
+    };
+    let expected: HashSet<String> = names(&all)
+        .into_iter()
+        .filter(|p| ldc.contains(p.as_str()))
+        .collect();
+    assert!(expected.len() > 20, "ZAF trades with most LDCs");
+    assert_eq!(names(&got), expected);
+    let sum: f64 = expected
+        .iter()
+        .map(|p| num(row(&all, "partner", p), "exports"))
+        .sum();
+    assert!(rel(num(row(&got, "partner", "total"), "exports"), sum) <= 1e-9);
+    // Products: an HS chapter and a subheading from another chapter, against the raw rows.
+    let t = balance(&["total", "--product", "84,850440"]);
+    let keep = |k: &str| k.starts_with("84") || k.starts_with("850440");
+    let exports: f64 = raw
+        .iter()
+        .filter(|r| r.0 == 710 && keep(&r.2))
+        .map(|r| r.3)
+        .sum();
+    let imports: f64 = raw
+        .iter()
+        .filter(|r| r.1 == 710 && keep(&r.2))
+        .map(|r| r.3)
+        .sum();
+    assert!(rel(num(&t[0], "exports"), exports) <= 1e-9, "HS 84 exports");
+    assert!(rel(num(&t[0], "imports"), imports) <= 1e-9, "HS 84 imports");
+    // Both at once, on composition and top, and the note says what was kept.
+    let o = run(&[
+        "composition",
+        "--data",
+        d,
+        "--reporter",
+        "ZAF",
+        "--flow",
+        "exports",
+        "--by",
+        "hs4",
+        "--partner",
+        "CHN",
+        "--product",
+        "26",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Filtered: partners: CHN") && text.contains("products: HS 26"),
+        "{text}"
+    );
+    let ores: f64 = raw
+        .iter()
+        .filter(|r| r.0 == 710 && r.1 == 156 && r.2.starts_with("26"))
+        .map(|r| r.3)
+        .sum();
+    let top = json_rows(&[
+        "top",
+        "--data",
+        d,
+        "--reporter",
+        "ZAF",
+        "--flow",
+        "exports",
+        "--by",
+        "partner",
+        "--product",
+        "26",
+        "--partner",
+        "CHN",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(top.len(), 1);
+    assert!(
+        rel(num(&top[0], "value"), ores) <= 1e-9,
+        "ZAF ores to China"
+    );
+    // Bad filters fail with code 2 and say what was expected.
+    for (flag, value, says) in [
+        ("--product", "8x", "2, 4 or 6 digits"),
+        ("--product", "123", "2, 4 or 6 digits"),
+        ("--partner", "atlantis", "atlantis"),
+        ("--product", "98", "no product"),
+    ] {
+        let o = run(&["balance", "--data", d, "--reporter", "ZAF", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(stderr(&o).contains(says), "{flag} {value}: {}", stderr(&o));
+    }
+}

@@ -859,6 +859,15 @@ fn dashboard_holds_200_concurrent_requests() {
             ),
             // A well-formed code the data does not know: the command refuses it, so 400.
             ("/api/balance?dataset=baci.parquet&reporter=XXK", 400),
+            // The CLI's filters: groups and HS prefixes, and a bad prefix is the caller's fault.
+            (
+                "/api/balance?dataset=baci.parquet&reporter=ZAF&partner=ldc%2CCHN&product=84",
+                200,
+            ),
+            (
+                "/api/composition?dataset=baci.parquet&reporter=ZAF&product=8x",
+                400,
+            ),
         ]);
     }
     let mix = Arc::new(mix);

@@ -140,6 +140,11 @@ pub struct Selection {
     pub refdata: Option<PathBuf>,
     /// How raw files are read.
     pub read: ReadRequest,
+    /// Keep only these partners: a group expression as in the scenarios (`USA,DEU`,
+    /// `ldc and china_relations`, `not eu27`), resolved on December 31 of the last year kept.
+    pub partner: Option<String>,
+    /// Keep only these products: HS prefixes of 2, 4 or 6 digits, comma-separated.
+    pub product: Option<String>,
 }
 
 /// A grouping of a reporter's trade.
@@ -195,12 +200,114 @@ pub struct Query {
     pub flows: ReporterFlows,
     /// The years, for titles.
     pub years_label: String,
-    /// A label such as SYNTHETIC DATA, printed in every title.
+    /// A label such as SYNTHETIC DATA, printed in every title (and the filters, in a note).
     pub label: Option<String>,
     /// The selection it came from.
     pub selection: Selection,
     /// Classification folder in use (the selection's, else the context's).
     pub refdata: Option<PathBuf>,
+    /// What `partner` and `product` kept, for the notes.
+    pub filter_note: Option<String>,
+}
+
+/// HS prefixes from `84,8501,850440`: digits only, 2, 4 or 6 of them.
+pub fn parse_product_prefixes(text: &str) -> anyhow::Result<Vec<String>> {
+    let v: Vec<String> = text
+        .split(',')
+        .map(|p| p.trim().replace('.', ""))
+        .filter(|p| !p.is_empty())
+        .collect();
+    if v.is_empty() {
+        anyhow::bail!("--product `{text}`: no HS code given (e.g. 84,8501,850440)");
+    }
+    for p in &v {
+        if !p.bytes().all(|b| b.is_ascii_digit()) || ![2, 4, 6].contains(&p.len()) {
+            anyhow::bail!(
+                "--product `{p}`: expected an HS chapter, heading or subheading (2, 4 or 6 digits, e.g. 84, 8501, 850440)"
+            );
+        }
+    }
+    Ok(v)
+}
+
+/// `USA,DEU` as `(USA) or (DEU)`: a comma outside brackets separates alternatives, as a user
+/// of `--partner` writes them; commas inside `[...]` and `(...)` are the expression's own.
+fn commas_as_or(expr: &str) -> String {
+    let mut depth = 0i32;
+    let mut out = String::from("(");
+    for ch in expr.chars() {
+        match ch {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            _ => {}
+        }
+        if ch == ',' && depth == 0 {
+            out.push_str(") or (");
+        } else {
+            out.push(ch);
+        }
+    }
+    out.push(')');
+    out
+}
+
+/// Keeps the cells whose partner is in `partner` and whose product starts with one of the
+/// `product` prefixes; returns the note saying what was kept.
+fn filter_cells(
+    table: &balanza_data::TradeTable,
+    flows: &mut ReporterFlows,
+    partner: Option<&str>,
+    product: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let mut notes = Vec::new();
+    if let Some(expr) = partner {
+        let last = flows.cells.iter().map(|c| c.year).max().unwrap_or(2000);
+        let date = balanza_data::groups::Date::new(last, 12, 31)
+            .ok_or_else(|| anyhow::anyhow!("year {last} is out of range"))?;
+        let set = balanza_data::groups::GroupSet::new()
+            .resolve(&commas_as_or(expr), date)
+            .map_err(|e| anyhow::anyhow!("--partner `{expr}`: {e}"))?;
+        let keep: Vec<bool> = table
+            .countries
+            .iter()
+            .map(|c| set.contains(c.as_str()))
+            .collect();
+        flows
+            .cells
+            .retain(|c| keep.get(c.partner as usize).copied().unwrap_or(false));
+        let mut seen: Vec<u32> = flows.cells.iter().map(|c| c.partner).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.is_empty() {
+            anyhow::bail!(
+                "--partner `{expr}`: none of its {} countries (as of {last}-12-31) is a partner in the selected data",
+                set.len()
+            );
+        }
+        notes.push(format!(
+            "partners: {expr} ({} of its {} countries, as of {last}-12-31, trade in the data)",
+            seen.len(),
+            set.len()
+        ));
+    }
+    if let Some(text) = product {
+        let prefixes = parse_product_prefixes(text)?;
+        let keep: Vec<bool> = table
+            .products
+            .iter()
+            .map(|p| prefixes.iter().any(|x| p.starts_with(x.as_str())))
+            .collect();
+        flows
+            .cells
+            .retain(|c| keep.get(c.product as usize).copied().unwrap_or(false));
+        if flows.cells.is_empty() {
+            anyhow::bail!(
+                "--product {text}: no product of the selected data starts with these HS codes"
+            );
+        }
+        notes.push(format!("products: HS {}", prefixes.join(", ")));
+    }
+    Ok((!notes.is_empty()).then(|| format!("Filtered: {}.", notes.join("; "))))
 }
 
 impl Query {
@@ -227,6 +334,13 @@ impl Query {
             sel.source,
             rates.as_ref(),
         )?;
+        let mut flows = flows;
+        let filter_note = filter_cells(
+            &data.table,
+            &mut flows,
+            sel.partner.as_deref(),
+            sel.product.as_deref(),
+        )?;
         let mut ys: Vec<i32> = flows.cells.iter().map(|c| c.year).collect();
         ys.sort_unstable();
         ys.dedup();
@@ -243,6 +357,7 @@ impl Query {
             years_label,
             refdata: sel.refdata.clone().or_else(|| ctx.refdata.clone()),
             selection: sel.clone(),
+            filter_note,
         })
     }
 
@@ -333,6 +448,9 @@ impl Query {
 
     /// The note every table from synthetic data carries.
     pub fn label_note(&self, t: &mut Table) {
+        if let Some(f) = &self.filter_note {
+            t.note(f.clone());
+        }
         if let Some(l) = &self.label {
             t.note(format!(
                 "[{l}] these figures describe a generated world, not real trade"
@@ -467,5 +585,22 @@ mod tests {
                 .contains("unknown source `both`: expected reported, mirror or totals"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn product_prefixes_and_partner_lists_parse() {
+        assert_eq!(
+            parse_product_prefixes("84, 85.04,850440").unwrap(),
+            vec!["84", "8504", "850440"]
+        );
+        for bad in ["", "8", "123", "84x", "8504401"] {
+            assert!(parse_product_prefixes(bad).is_err(), "{bad}");
+        }
+        assert_eq!(commas_as_or("USA,DEU"), "(USA) or (DEU)");
+        assert_eq!(
+            commas_as_or("ldc and not [HTI, TUV]"),
+            "(ldc and not [HTI, TUV])"
+        );
+        assert_eq!(commas_as_or("(a or b),CHN"), "((a or b)) or (CHN)");
     }
 }

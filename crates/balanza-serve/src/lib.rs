@@ -220,6 +220,10 @@ struct AnalysisParams {
     /// Composition only; default imports.
     flow: Option<Flow>,
     year: Option<Year>,
+    /// Partners kept, as the CLI's `--partner` (`USA,DEU`, `ldc and china_relations`).
+    partner: Option<String>,
+    /// HS prefixes kept, as the CLI's `--product` (`84,8501`).
+    product: Option<String>,
 }
 
 /// `/api/scenario`.
@@ -370,6 +374,8 @@ fn analysis_request(app: &App, q: &AnalysisParams, command: &str) -> Result<Anal
         data: vec![ds],
         reporter: q.reporter.0.clone(),
         years: q.year.as_ref().map(|y| y.0.clone()),
+        partner: q.partner.clone(),
+        product: q.product.clone(),
         ..Default::default()
     };
     if command == "balance" {
