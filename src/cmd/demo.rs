@@ -6,10 +6,9 @@
 
 use crate::cmd::common::{app, emit, OutputArgs};
 use balanza_app::demo::{self, Demo};
-use balanza_app::query::{Breakdown, Query, Selection, SYNTHETIC_LABEL};
-use balanza_app::{balance, composition, report, top, Context};
+use balanza_app::query::SYNTHETIC_LABEL;
+use balanza_app::{report, Context};
 use balanza_data::synth::{COUNTRIES, PRODUCTS, YEARS};
-use balanza_data::Flow;
 use balanza_report::{OutputFormat, Table};
 use std::path::PathBuf;
 
@@ -38,12 +37,14 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
+/// Readable tables on stdout, as every step prints them.
+const TEXT: OutputArgs = OutputArgs {
+    format: OutputFormat::Table,
+    out: None,
+};
+
 fn show(d: &Demo, name: &str, t: &Table) -> anyhow::Result<()> {
-    let out = OutputArgs {
-        format: OutputFormat::Table,
-        out: None,
-    };
-    emit(std::slice::from_ref(t), &out)?;
+    emit(std::slice::from_ref(t), &TEXT)?;
     println!();
     // Saved as CSV too, for the report step and for the curious.
     balanza_report::write_atomic(
@@ -55,27 +56,15 @@ fn show(d: &Demo, name: &str, t: &Table) -> anyhow::Result<()> {
 
 /// The data step: balance, import composition and top export products of the reporter.
 fn data_step(d: &Demo) -> anyhow::Result<()> {
-    let ctx = Context::new();
-    let selection = Selection {
-        data: vec![d.dataset.clone()],
-        reporter: d.reporter.clone(),
-        ..Selection::default()
-    };
-    let q = Query::load(&ctx, &selection)?;
+    let tables = app(demo::describe(&Context::new(), d))?;
     println!(
         "== 1. Where does {}'s trade stand? [{SYNTHETIC_LABEL}] ==\n",
         d.reporter
     );
-    let mut t = balance::table(&ctx, &q, Breakdown::Partner)?;
-    t.rows.truncate(10);
-    t.note("(the 10 largest partners by total trade; total row left out of this excerpt)");
-    show(d, "balance_by_partner", &t)?;
-    let by_year = balance::table(&ctx, &q, Breakdown::Year)?;
-    show(d, "balance_by_year", &by_year)?;
-    let end_use = composition::table(&ctx, &q, Flow::Imports, Breakdown::EndUse)?;
-    show(d, "composition_imports_enduse", &end_use)?;
-    let top = top::table(&ctx, &q, Flow::Exports, Breakdown::Product, 10)?;
-    show(d, "top_export_products", &top)
+    for (name, t) in &tables {
+        show(d, name, t)?;
+    }
+    Ok(())
 }
 
 /// The PE step: the shipped LDC example on the synthetic world with synthetic MFN tariffs.
@@ -125,11 +114,7 @@ fn ge_step(d: &Demo) -> anyhow::Result<()> {
 fn jobs_step(d: &Demo) -> anyhow::Result<()> {
     let tables = app(demo::jobs(&Context::new(), d))?;
     println!("== jobs (SYNTHETIC) ==");
-    let out = OutputArgs {
-        format: OutputFormat::Table,
-        out: None,
-    };
-    emit(&tables, &out)
+    emit(&tables, &TEXT)
 }
 
 /// The last step: a report of whatever the other steps left, in `dir/report.html`.
@@ -150,26 +135,7 @@ type DemoStep = fn(&Demo) -> anyhow::Result<()>;
 
 /// Runs `balanza demo`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let reporter = args.reporter.trim().to_ascii_uppercase();
-    if !COUNTRIES.iter().any(|c| c.0 == reporter) {
-        let list: Vec<&str> = COUNTRIES.iter().map(|c| c.0).collect();
-        anyhow::bail!(
-            "the synthetic world has no country `{reporter}`: choose one of {}",
-            list.join(", ")
-        );
-    }
-    let dir = args
-        .dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("balanza-demo-{}", args.seed)));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let ctx = Demo {
-        dataset: dir.join("world.parquet"),
-        dir,
-        reporter,
-        seed: args.seed,
-    };
+    let ctx = Demo::new(args.dir, &args.reporter, args.seed)?;
     println!(
         "balanza demo: a {SYNTHETIC_LABEL} world (seed {}), {} countries, {} HS2017 products, {}-{}.\nNothing here is real trade; it shows what each command does.\n",
         ctx.seed,

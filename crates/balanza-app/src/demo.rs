@@ -32,6 +32,63 @@ pub struct Demo {
     pub seed: u64,
 }
 
+impl Demo {
+    /// A demo run in `dir` (default: a folder under the system temporary directory named after
+    /// the seed), created if missing; `reporter` must be one of the synthetic countries.
+    pub fn new(dir: Option<PathBuf>, reporter: &str, seed: u64) -> anyhow::Result<Demo> {
+        let reporter = reporter.trim().to_ascii_uppercase();
+        if !balanza_data::synth::COUNTRIES
+            .iter()
+            .any(|c| c.0 == reporter)
+        {
+            let list: Vec<&str> = balanza_data::synth::COUNTRIES.iter().map(|c| c.0).collect();
+            anyhow::bail!(
+                "the synthetic world has no country `{reporter}`: choose one of {}",
+                list.join(", ")
+            );
+        }
+        let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("balanza-demo-{seed}")));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        Ok(Demo {
+            dataset: dir.join("world.parquet"),
+            dir,
+            reporter,
+            seed,
+        })
+    }
+}
+
+/// The data step: the reporter's balance by partner (the ten largest) and by year, the end-use
+/// composition of its imports and its top ten export products, each with the file stem the demo
+/// saves it under.
+pub fn describe(ctx: &Context, d: &Demo) -> AppResult<Vec<(&'static str, Table)>> {
+    use crate::query::{Breakdown, Query, Selection};
+    use crate::{balance, composition, top};
+    use balanza_data::Flow;
+    let selection = Selection {
+        data: vec![d.dataset.clone()],
+        reporter: d.reporter.clone(),
+        ..Selection::default()
+    };
+    let q = Query::load(ctx, &selection)?;
+    let mut by_partner = balance::table(ctx, &q, Breakdown::Partner)?;
+    by_partner.rows.truncate(10);
+    by_partner.note("(the 10 largest partners by total trade; total row left out of this excerpt)");
+    Ok(vec![
+        ("balance_by_partner", by_partner),
+        ("balance_by_year", balance::table(ctx, &q, Breakdown::Year)?),
+        (
+            "composition_imports_enduse",
+            composition::table(ctx, &q, Flow::Imports, Breakdown::EndUse)?,
+        ),
+        (
+            "top_export_products",
+            top::table(ctx, &q, Flow::Exports, Breakdown::Product, 10)?,
+        ),
+    ])
+}
+
 /// The example scenario the demo runs (zero tariffs for LDCs with diplomatic relations).
 pub const SCENARIO_TEXT: &str =
     include_str!("../../../examples/scenarios/china_ldc_zero_tariff.toml");
