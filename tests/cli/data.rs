@@ -782,6 +782,27 @@ fn partner_and_product_filters_match_the_raw_file() {
         .filter(|r| r.0 == 710 && r.1 == 156 && r.2.starts_with("26"))
         .map(|r| r.3)
         .sum();
+    let comp = json_rows(&[
+        "composition",
+        "--data",
+        d,
+        "--reporter",
+        "ZAF",
+        "--flow",
+        "exports",
+        "--by",
+        "hs4",
+        "--partner",
+        "CHN",
+        "--product",
+        "26",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        rel(num(row(&comp, "hs4", "total"), "value"), ores) <= 1e-9,
+        "composition total"
+    );
     let top = json_rows(&[
         "top",
         "--data",
